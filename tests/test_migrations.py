@@ -14,7 +14,7 @@ from mlcards.review import Answer, ReviewSession
 from mlcards.store.backup import list_backups
 from mlcards.store.counts import deck_counts
 from mlcards.store.database import DatabaseError, open_database
-from mlcards.store.models import SCHEMA_VERSION
+from mlcards.store.migrations import SCHEMA_VERSION
 
 from .dbcheck import rows
 

@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
-
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
 from mlcards.config import TEMPLATE, ConfigError
@@ -120,11 +118,18 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return EXIT_UNUSABLE
     try:
         return _run(collection, args, out, err)
-    except (sqlite3.DatabaseError, SQLAlchemyDatabaseError) as error:
+    except Exception as error:
+        if not _is_database_damage(error):
+            raise
         print(f"mlcards: the database {database_path} looks damaged ({error}).\n{newest_backup_hint(database_path)}", file=err)
         return EXIT_UNUSABLE
     finally:
         collection.close()
+
+
+def _is_database_damage(error: Exception) -> bool:
+    # SQLAlchemy wraps the driver's error and keeps it as `orig`; it is not imported to check.
+    return isinstance(error, sqlite3.DatabaseError) or isinstance(getattr(error, "orig", None), sqlite3.DatabaseError)
 
 
 def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 
 from sqlalchemy import Row, Select, delete, func, select, update
@@ -21,6 +21,7 @@ from mlcards.scheduling import sm2
 from mlcards.scheduling.days import due_day, study_day
 from mlcards.store.database import Database
 from mlcards.store.models import Card, Deck, ReviewLog, Schedule
+from mlcards.store.values import day_text, parse_day, timestamp
 
 REDRILL_GAP = 3  # cards shown before a failed card comes back, so the answer is not still on screen
 
@@ -220,16 +221,16 @@ class ReviewSession:
 
     def _record(self, card: QueuedCard, grade: int, now: datetime, duration_ms: int) -> AnswerResult:
         today = study_day(now, self.settings.day_start_hour)
-        reviewed_at = _timestamp(now)
-        with self.database.write_raw() as connection:
+        reviewed_at = timestamp(now)
+        with self.database.transaction() as connection:
             found = connection.execute(_SELECT_STATE, (card.schedule_id,)).fetchone()
             if found is None:
                 raise LookupError(f"schedule {card.schedule_id} vanished")
             repetitions, interval, easiness, due_text, lapses, last_reviewed, redrill_text = found
-            due_before = _day(due_text)
+            due_before = parse_day(due_text)
             before = sm2.SM2State.from_hundredths(repetitions, interval, easiness)
             again_today = sm2.needs_redrill(grade)
-            if _day(redrill_text) == today:
+            if parse_day(redrill_text) == today:
                 kind, after, due, lapses_after = "redrill", before, due_before, lapses
             else:
                 kind = "new" if due_before is None else "review"
@@ -252,7 +253,7 @@ class ReviewSession:
                     easiness,
                     after.easiness_hundredths,
                     due_text,
-                    _iso(due),
+                    day_text(due),
                     lapses,
                     last_reviewed,
                     redrill_text,
@@ -264,7 +265,7 @@ class ReviewSession:
                     after.repetitions,
                     after.interval,
                     after.easiness_hundredths,
-                    _iso(due),
+                    day_text(due),
                     lapses_after,
                     reviewed_at,
                     today.isoformat() if again_today else None,
@@ -363,21 +364,9 @@ _UPDATE_STATE = (
 )
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 def set_suspended(database: Database, schedule_id: int, suspended: bool) -> None:
     """Suspend or unsuspend one prompt outside a session (from the browser)."""
-    with database.write_raw() as connection:
+    with database.transaction() as connection:
         connection.execute("UPDATE schedule SET suspended = ? WHERE id = ?", (suspended, schedule_id))
 
 

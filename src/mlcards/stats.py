@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from sqlalchemy import text
-
 from mlcards.scheduling.sm2 import PASSING_GRADE
 from mlcards.store.database import Database
 
@@ -69,25 +67,21 @@ class AreaMastery:
 def review_heatmap(database: Database, today: date, days: int = 365) -> dict[date, int]:
     """Answers per study day over the last `days` days (days without answers are absent)."""
     start = today - timedelta(days=days - 1)
-    with database.engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT study_day, count(*) FROM review_log WHERE study_day BETWEEN :start AND :today GROUP BY study_day"),
-            {"start": start.isoformat(), "today": today.isoformat()},
-        ).all()
+    rows = database.connection.execute(
+        "SELECT study_day, count(*) FROM review_log WHERE study_day BETWEEN :start AND :today GROUP BY study_day",
+        {"start": start.isoformat(), "today": today.isoformat()},
+    ).fetchall()
     return {date.fromisoformat(day): count for day, count in rows}
 
 
 def due_forecast(database: Database, today: date, days: int = 30) -> list[int]:
     """Reviews due on each of the next `days` days; index 0 is today and includes overdue cards."""
     end = today + timedelta(days=days - 1)
-    with database.engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT max(due, :today), count(*) FROM schedule "
-                "WHERE active AND NOT suspended AND due IS NOT NULL AND due <= :end GROUP BY max(due, :today)"
-            ),
-            {"today": today.isoformat(), "end": end.isoformat()},
-        ).all()
+    rows = database.connection.execute(
+        "SELECT max(due, :today), count(*) FROM schedule "
+        "WHERE active AND NOT suspended AND due IS NOT NULL AND due <= :end GROUP BY max(due, :today)",
+        {"today": today.isoformat(), "end": end.isoformat()},
+    ).fetchall()
     counts = [0] * days
     for day, count in rows:
         counts[(date.fromisoformat(day) - today).days] += count
@@ -96,38 +90,32 @@ def due_forecast(database: Database, today: date, days: int = 30) -> list[int]:
 
 def retention(database: Database, today: date, window_days: int = RETENTION_WINDOW_DAYS) -> Retention:
     start = today - timedelta(days=window_days - 1)
-    with database.engine.connect() as connection:
-        row = connection.execute(
-            text(
-                "SELECT coalesce(sum(interval_before < :mature AND grade >= :pass), 0), coalesce(sum(interval_before < :mature), 0), "
-                "coalesce(sum(interval_before >= :mature AND grade >= :pass), 0), coalesce(sum(interval_before >= :mature), 0) "
-                "FROM review_log WHERE kind = 'review' AND study_day >= :start"
-            ),
-            {"mature": MATURE_INTERVAL, "pass": PASSING_GRADE, "start": start.isoformat()},
-        ).one()
+    row = database.connection.execute(
+        "SELECT coalesce(sum(interval_before < :mature AND grade >= :pass), 0), coalesce(sum(interval_before < :mature), 0), "
+        "coalesce(sum(interval_before >= :mature AND grade >= :pass), 0), coalesce(sum(interval_before >= :mature), 0) "
+        "FROM review_log WHERE kind = 'review' AND study_day >= :start",
+        {"mature": MATURE_INTERVAL, "pass": PASSING_GRADE, "start": start.isoformat()},
+    ).fetchone()
     return Retention(*(int(value) for value in row))
 
 
 def state_counts(database: Database, today: date) -> StateCounts:
-    with database.engine.connect() as connection:
-        row = connection.execute(
-            text(
-                """
-                SELECT coalesce(sum(state = 'new'), 0), coalesce(sum(state = 'learning'), 0),
-                       coalesce(sum(state = 'young'), 0), coalesce(sum(state = 'mature'), 0),
-                       coalesce(sum(state = 'suspended'), 0), coalesce(sum(state = 'buried'), 0)
-                FROM (SELECT CASE
-                        WHEN suspended THEN 'suspended'
-                        WHEN buried_until > :today THEN 'buried'
-                        WHEN redrill_on = :today THEN 'learning'
-                        WHEN due IS NULL THEN 'new'
-                        WHEN interval >= :mature THEN 'mature'
-                        ELSE 'young' END AS state
-                      FROM schedule WHERE active)
-                """
-            ),
-            {"today": today.isoformat(), "mature": MATURE_INTERVAL},
-        ).one()
+    row = database.connection.execute(
+        """
+        SELECT coalesce(sum(state = 'new'), 0), coalesce(sum(state = 'learning'), 0),
+               coalesce(sum(state = 'young'), 0), coalesce(sum(state = 'mature'), 0),
+               coalesce(sum(state = 'suspended'), 0), coalesce(sum(state = 'buried'), 0)
+        FROM (SELECT CASE
+                WHEN suspended THEN 'suspended'
+                WHEN buried_until > :today THEN 'buried'
+                WHEN redrill_on = :today THEN 'learning'
+                WHEN due IS NULL THEN 'new'
+                WHEN interval >= :mature THEN 'mature'
+                ELSE 'young' END AS state
+              FROM schedule WHERE active)
+        """,
+        {"today": today.isoformat(), "mature": MATURE_INTERVAL},
+    ).fetchone()
     return StateCounts(*(int(value) for value in row))
 
 
@@ -140,22 +128,18 @@ def mastery_by_area(database: Database, today: date, by: Literal["deck", "source
     """Mastery per syllabus area (deck name's top two levels) or per card source, weakest first."""
     key_column = "d.name" if by == "deck" else "c.source"
     start = today - timedelta(days=MASTERY_RETENTION_WINDOW_DAYS - 1)
-    with database.engine.connect() as connection:
+    with database.snapshot() as connection:
         prompts = connection.execute(
-            text(
-                f"SELECT {key_column}, s.due IS NOT NULL, s.interval FROM schedule s "
-                "JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id "
-                "WHERE s.active AND NOT s.suspended"
-            )
-        ).all()
+            f"SELECT {key_column}, s.due IS NOT NULL, s.interval FROM schedule s "
+            "JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id "
+            "WHERE s.active AND NOT s.suspended"
+        ).fetchall()
         reviews = connection.execute(
-            text(
-                f"SELECT {key_column}, sum(l.grade >= :pass), count(*) FROM review_log l "
-                "JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id "
-                "WHERE s.active AND l.kind = 'review' AND l.study_day >= :start GROUP BY " + key_column
-            ),
+            f"SELECT {key_column}, sum(l.grade >= :pass), count(*) FROM review_log l "
+            "JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id "
+            "WHERE s.active AND l.kind = 'review' AND l.study_day >= :start GROUP BY " + key_column,
             {"pass": PASSING_GRADE, "start": start.isoformat()},
-        ).all()
+        ).fetchall()
     name_of = area_of if by == "deck" else (lambda value: value)
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])  # prompts, seen, mature, interval credit
     for key, seen, interval in prompts:

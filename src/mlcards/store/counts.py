@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import text
-
 from mlcards.store.database import Database
 
 
@@ -37,12 +35,11 @@ _COUNT_QUERIES = {
 
 def deck_counts(database: Database, today: date) -> list[DeckCounts]:
     parameters = {"today": today.isoformat()}
-    with database.engine.connect() as connection:
-        decks = connection.execute(text("SELECT id, name, prompt_count FROM deck WHERE present ORDER BY name")).all()
-        counts: dict[str, dict[str, int]] = {
-            name: dict(connection.execute(text(query), parameters).all())  # type: ignore[arg-type]
-            for name, query in _COUNT_QUERIES.items()
-        }
+    connection = database.connection
+    decks = connection.execute("SELECT id, name, prompt_count FROM deck WHERE present ORDER BY name").fetchall()
+    counts: dict[str, dict[str, int]] = {
+        name: dict(connection.execute(query, parameters).fetchall()) for name, query in _COUNT_QUERIES.items()
+    }
     return [
         DeckCounts(
             deck_id,
@@ -58,37 +55,27 @@ def deck_counts(database: Database, today: date) -> list[DeckCounts]:
 
 
 def answered_on(database: Database, day: date) -> int:
-    with database.engine.connect() as connection:
-        return int(
-            connection.execute(
-                text("SELECT count(*) FROM review_log WHERE study_day = :day"), {"day": day.isoformat()}
-            ).scalar_one()
-        )
+    query = "SELECT count(*) FROM review_log WHERE study_day = ?"
+    return int(database.connection.execute(query, (day.isoformat(),)).fetchone()[0])
 
 
 def streak(database: Database, today: date) -> int:
     """Consecutive study days with at least one answer, ending today (or yesterday, so a
     streak is not shown as broken before today's reviews are done).
 
-    One index seek per day of the streak, on the driver connection: a year-long streak costs
-    365 tiny queries, where SQLAlchemy's per-statement overhead alone would be ~20 ms."""
-    pooled = database.engine.raw_connection()
-    try:
-        cursor = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+    One index seek per day of the streak: a year-long streak costs 365 tiny queries."""
+    cursor = database.connection.cursor()
 
-        def studied(day: date) -> bool:
-            return (
-                cursor.execute("SELECT 1 FROM review_log WHERE study_day = ? LIMIT 1", (day.isoformat(),)).fetchone() is not None
-            )
+    def studied(day: date) -> bool:
+        query = "SELECT 1 FROM review_log WHERE study_day = ? LIMIT 1"
+        return cursor.execute(query, (day.isoformat(),)).fetchone() is not None
 
-        day = today if studied(today) else today - timedelta(days=1)
-        length = 0
-        while studied(day):
-            length += 1
-            day -= timedelta(days=1)
-        return length
-    finally:
-        pooled.close()
+    day = today if studied(today) else today - timedelta(days=1)
+    length = 0
+    while studied(day):
+        length += 1
+        day -= timedelta(days=1)
+    return length
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +87,8 @@ class DeckListing:
 
 
 def deck_list(database: Database) -> list[DeckListing]:
-    with database.engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT d.id, d.name, d.file_path, count(c.pk) FROM deck d "
-                "LEFT JOIN card c ON c.deck_id = d.id AND c.present WHERE d.present GROUP BY d.id ORDER BY d.name"
-            )
-        ).all()
+    rows = database.connection.execute(
+        "SELECT d.id, d.name, d.file_path, count(c.pk) FROM deck d "
+        "LEFT JOIN card c ON c.deck_id = d.id AND c.present WHERE d.present GROUP BY d.id ORDER BY d.name"
+    ).fetchall()
     return [DeckListing(*row) for row in rows]

@@ -6,34 +6,32 @@ the first step, so an upgrade can always be undone with `mlcards restore`.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection
-
-from mlcards.store.models import SCHEMA_VERSION
+SCHEMA_VERSION = 2  # each step up has a migration below, and store/models.py declares the result
 
 
-def _v1_to_v2(connection: Connection) -> None:
+def _v1_to_v2(connection: sqlite3.Connection) -> None:
     """Per-deck prompt totals and covering indexes, so status counts need no full scan."""
-    connection.exec_driver_sql("ALTER TABLE deck ADD COLUMN prompt_count INTEGER NOT NULL DEFAULT 0")
-    connection.exec_driver_sql(
-        "UPDATE deck SET prompt_count = (SELECT count(*) FROM schedule s WHERE s.deck_id = deck.id AND s.active)"
-    )
-    connection.exec_driver_sql("DROP INDEX IF EXISTS ix_schedule_queue")
-    connection.exec_driver_sql("CREATE INDEX ix_schedule_state ON schedule (active, suspended, due, deck_id, buried_until)")
-    connection.exec_driver_sql("CREATE INDEX ix_schedule_redrill ON schedule (redrill_on)")
+    connection.execute("ALTER TABLE deck ADD COLUMN prompt_count INTEGER NOT NULL DEFAULT 0")
+    connection.execute("UPDATE deck SET prompt_count = (SELECT count(*) FROM schedule s WHERE s.deck_id = deck.id AND s.active)")
+    connection.execute("DROP INDEX IF EXISTS ix_schedule_queue")
+    connection.execute("CREATE INDEX ix_schedule_state ON schedule (active, suspended, due, deck_id, buried_until)")
+    connection.execute("CREATE INDEX ix_schedule_redrill ON schedule (redrill_on)")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
 
 
-def upgrade(connection: Connection, from_version: int) -> None:
+def upgrade(connection: sqlite3.Connection, from_version: int) -> None:
+    """Run inside the caller's transaction, so a failed step leaves the file as it was."""
     for version in range(from_version, SCHEMA_VERSION):
         MIGRATIONS[version](connection)
-    connection.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    connection.exec_driver_sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    connection.exec_driver_sql(
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    connection.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
         (f"upgraded_from_{from_version}", datetime.now().astimezone().isoformat(timespec="seconds")),
     )

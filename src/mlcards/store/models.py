@@ -7,8 +7,6 @@ from datetime import date, datetime
 
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
-SCHEMA_VERSION = 2  # each step up has a migration in store/migrations.py
-
 
 class Meta(SQLModel, table=True):
     key: str = Field(primary_key=True)

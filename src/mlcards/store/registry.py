@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import CursorResult, delete, select
-from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import col
-
 from mlcards.store.database import Database
-from mlcards.store.models import RegisteredPath
+from mlcards.store.values import timestamp
 
 
 def registered_paths(database: Database) -> list[Path]:
-    with database.read() as session:
-        return [
-            Path(path)
-            for path in session.execute(select(col(RegisteredPath.path)).order_by(col(RegisteredPath.added_at))).scalars()
-        ]
+    rows = database.connection.execute("SELECT path FROM registered_path ORDER BY added_at").fetchall()
+    return [Path(path) for (path,) in rows]
 
 
 def register_paths(database: Database, paths: list[Path], now: datetime) -> None:
-    with database.write() as session:
-        for path in paths:
-            statement = insert(RegisteredPath).values(path=str(path), added_at=now.astimezone(UTC))
-            session.execute(statement.on_conflict_do_nothing())
+    with database.transaction() as writer:
+        writer.executemany(
+            "INSERT INTO registered_path (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
+            [(str(path), timestamp(now)) for path in paths],
+        )
 
 
 def unregister_paths(database: Database, paths: list[Path]) -> int:
-    with database.write() as session:
-        result: CursorResult = session.execute(  # type: ignore[assignment]
-            delete(RegisteredPath).where(col(RegisteredPath.path).in_([str(path) for path in paths]))
-        )
-        return int(result.rowcount)
+    with database.transaction() as writer:
+        return sum(writer.execute("DELETE FROM registered_path WHERE path = ?", (str(path),)).rowcount for path in paths)

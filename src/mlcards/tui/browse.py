@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, cast
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -129,23 +128,19 @@ def _row(card: IndexedCard) -> tuple[Text | str, ...]:
     )
 
 
-_DETAIL_SQL = text(
-    """
-    SELECT c.front, c.back, c.text, c.extra, c.source, c.tags, d.file_path, c.line,
-           s.repetitions, s.interval, s.easiness, s.lapses, s.last_reviewed
-    FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id WHERE s.id = :id
-    """
-)
-_HISTORY_SQL = text(
-    "SELECT study_day, grade, kind, interval_after, duration_ms FROM review_log WHERE schedule_id = :id ORDER BY reviewed_at DESC, id DESC"
-)
+_DETAIL_SQL = """
+SELECT c.front, c.back, c.text, c.extra, c.source, c.tags, d.file_path, c.line,
+       s.repetitions, s.interval, s.easiness, s.lapses, s.last_reviewed
+FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id WHERE s.id = :id
+"""
+_HISTORY_SQL = "SELECT study_day, grade, kind, interval_after, duration_ms FROM review_log WHERE schedule_id = :id ORDER BY reviewed_at DESC, id DESC"
 _GRADE_NAMES = {0: "Again", 1: "Again", 2: "Again", 3: "Hard", 4: "Good", 5: "Easy"}
 
 
 def _detail(app: MLCardsApp, card: IndexedCard) -> Group:
-    with app.collection.database.engine.connect() as connection:
-        row = connection.execute(_DETAIL_SQL, {"id": card.schedule_id}).one()
-        history = connection.execute(_HISTORY_SQL, {"id": card.schedule_id}).all()
+    with app.collection.database.snapshot() as connection:
+        row = connection.execute(_DETAIL_SQL, {"id": card.schedule_id}).fetchone()
+        history = connection.execute(_HISTORY_SQL, {"id": card.schedule_id}).fetchall()
     front, back, cloze_text, extra, source, tags, file_path, line, repetitions, interval, easiness, lapses, _ = row
     heading = Text.assemble((card.deck_name, "bold"), "  ", (card.label, "bold cyan"))
     where = Text(f"{source}\n{Path(file_path).name}:{line}" + (f"\n#{' #'.join(tags.split())}" if tags else ""), style="dim")

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import text
-
 from mlcards.store.database import Database
 
 STATES = ("new", "learning", "due", "review", "suspended", "buried")
@@ -84,16 +82,14 @@ def search(cards: list[IndexedCard], query: Query) -> list[IndexedCard]:
     return found
 
 
-_INDEX_SQL = text(
-    """
-    SELECT s.id, d.name, c.card_id, c.kind, s.ordinal,
-           CASE WHEN c.kind = 'cloze' THEN c.text ELSE c.front END, c.back, c.extra, c.tags,
-           s.due, s.interval, s.suspended, s.buried_until, s.redrill_on
-    FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
-    WHERE s.active
-    ORDER BY d.name, c.position, s.ordinal
-    """
-)
+_INDEX_SQL = """
+SELECT s.id, d.name, c.card_id, c.kind, s.ordinal,
+       CASE WHEN c.kind = 'cloze' THEN c.text ELSE c.front END, c.back, c.extra, c.tags,
+       s.due, s.interval, s.suspended, s.buried_until, s.redrill_on
+FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
+WHERE s.active
+ORDER BY d.name, c.position, s.ordinal
+"""
 
 
 def state_of(due: date | None, suspended: bool, buried_until: date | None, redrill_on: date | None, today: date) -> str:
@@ -109,8 +105,7 @@ def state_of(due: date | None, suspended: bool, buried_until: date | None, redri
 
 
 def load_index(database: Database, today: date) -> list[IndexedCard]:
-    with database.engine.connect() as connection:
-        rows = connection.execute(_INDEX_SQL).all()
+    rows = database.connection.execute(_INDEX_SQL).fetchall()
     index = []
     for schedule_id, deck, card_id, kind, ordinal, question, back, extra, tags, due, interval, suspended, buried, redrill in rows:
         due_day = date.fromisoformat(due) if due else None
