@@ -82,8 +82,8 @@ def build(folder: Path, cards: int) -> tuple[Path, Path]:
     assert not problems, problems[:3]
     print(f"synced {report.cards_added} cards in {time.perf_counter() - started:.2f} s")
     today = collection.today(datetime.now().astimezone())
-    with collection.database.engine.begin() as connection:  # most cards reviewed before and due now; some new
-        connection.exec_driver_sql(
+    with collection.database.transaction() as connection:  # most cards reviewed before and due now; some new
+        connection.execute(
             "UPDATE schedule SET repetitions = 3, interval = 10 + id % 50, easiness = 250, "
             f"due = date('{today.isoformat()}', '-' || (id % 3) || ' days'), "
             f"last_reviewed = '{(datetime.now() - timedelta(days=10)).isoformat(sep=' ')}' WHERE id % 10 != 0"

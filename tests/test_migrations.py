@@ -85,3 +85,22 @@ def test_a_database_from_a_newer_mlcards_is_refused_untouched(v1_database: Path)
     with pytest.raises(DatabaseError, match="written by a newer mlcards"):
         open_database(v1_database)
     assert v1_database.read_bytes() == content
+
+
+def schema_shape(db_path: Path) -> dict[str, object]:
+    """Every table's columns (name, type, not-null, key) and every index's columns."""
+    with sqlite3.connect(db_path) as connection:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        shape: dict[str, object] = {}
+        for name in tables:
+            shape[name] = [row[1:4] + row[5:] for row in connection.execute(f"PRAGMA table_info({name})")]
+            for index in connection.execute(f"PRAGMA index_list({name})").fetchall():
+                shape[index[1]] = [column[2] for column in connection.execute(f"PRAGMA index_info({index[1]})")]
+    return shape
+
+
+def test_an_upgraded_database_has_the_same_shape_as_a_new_one(v1_database: Path, tmp_path: Path):
+    open_database(v1_database).close()
+    fresh = tmp_path / "fresh" / "mlcards.sqlite3"
+    open_database(fresh).close()
+    assert schema_shape(v1_database) == schema_shape(fresh)

@@ -206,3 +206,25 @@ def test_a_deck_filter_means_the_deck_by_id_or_by_name_with_its_subdecks(wanted,
     from mlcards.domain import deck_selected
 
     assert deck_selected(wanted, deck_id, name) is selected
+
+
+def test_rows_written_in_plain_sql_read_back_through_the_sqlmodel_models(five_cards: Database):
+    """The models in store/models.py declare the schema; what the SQL writes must fit their types."""
+    from sqlmodel import Session, create_engine, select
+
+    from mlcards.store.models import ReviewLog, Schedule
+
+    session = ReviewSession(five_cards, Settings(), MONDAY)
+    session.answer(Answer.GOOD, MONDAY, duration_ms=1500)
+    session.answer(Answer.AGAIN, MONDAY)
+    engine = create_engine(f"sqlite:///{five_cards.path}")
+    with Session(engine) as orm:
+        logs = orm.exec(select(ReviewLog).order_by(ReviewLog.id)).all()
+        good = orm.get(Schedule, logs[0].schedule_id)
+        again = orm.get(Schedule, logs[1].schedule_id)
+    engine.dispose()
+    assert good is not None and again is not None
+    assert (good.due, good.interval, good.redrill_on) == (date(2026, 3, 10), 1, None)
+    assert (again.due, again.redrill_on) == (date(2026, 3, 10), date(2026, 3, 9))
+    assert logs[0].reviewed_at == MONDAY
+    assert (logs[0].study_day, logs[0].due_before, logs[0].duration_ms) == (date(2026, 3, 9), None, 1500)

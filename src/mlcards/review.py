@@ -6,21 +6,20 @@ or kill loses nothing already answered. The current time is passed in by the cal
 
 from __future__ import annotations
 
+import json
 import random
+import sqlite3
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum
-
-from sqlalchemy import Row, Select, delete, func, select, update
-from sqlmodel import col
+from typing import Any
 
 from mlcards.config import Settings
-from mlcards.domain import deck_selected
 from mlcards.scheduling import sm2
 from mlcards.scheduling.days import due_day, study_day
 from mlcards.store.database import Database
-from mlcards.store.models import Card, Deck, ReviewLog, Schedule
+from mlcards.store.filters import filter_clauses, selected_deck_ids
 from mlcards.store.values import day_text, parse_day, timestamp
 
 REDRILL_GAP = 3  # cards shown before a failed card comes back, so the answer is not still on screen
@@ -94,89 +93,39 @@ class ReviewSession:
         self.total_planned = len(self._queue)
 
     # --- the queue -----------------------------------------------------------------------
-    def _select(self) -> Select[Schedule, Card, str, str]:
-        query = (
-            select(Schedule, Card, col(Deck.name), col(Deck.file_path))
-            .join(Card, col(Card.pk) == col(Schedule.card_pk))
-            .join(Deck, col(Deck.id) == col(Schedule.deck_id))
-            .where(col(Schedule.active), col(Schedule.suspended).is_(False))
-        )
-        if self.filter.deck is not None:
-            query = query.where(col(Schedule.deck_id).in_(self._selected_deck_ids(self.filter.deck)))
-        for tag in self.filter.tags:
-            query = query.where((" " + col(Card.tags) + " ").contains(f" {tag} "))
-        return query
-
-    def _selected_deck_ids(self, wanted: str) -> list[str]:
-        with self.database.read() as session:
-            decks = session.execute(select(col(Deck.id), col(Deck.name))).all()
-        return [deck_id for deck_id, name in decks if deck_selected(wanted, deck_id, name)]
+    def _select(self, connection: sqlite3.Connection, where: str, order_by: str, **parameters: object) -> list[QueuedCard]:
+        deck_ids = None if self.filter.deck is None else selected_deck_ids(connection, self.filter.deck)
+        filters, filter_parameters = filter_clauses(deck_ids, self.filter.tags)
+        query = f"{_QUEUE_SQL}{filters} AND {where} ORDER BY {order_by}"
+        return [_queued(row) for row in connection.execute(query, {**filter_parameters, **parameters}).fetchall()]
 
     def _build_queue(self) -> list[QueuedCard]:
-        today = self.today
-        with self.database.read() as session:
+        today = self.today.isoformat()
+        with self.database.snapshot() as connection:
             if self.cram:
-                rows = session.execute(self._select().order_by(col(Deck.name), col(Card.position), col(Schedule.ordinal))).all()
-                cards = [self._queued(row, redrill=False) for row in rows]
+                cards = self._select(connection, "1", "d.name, c.position, s.ordinal")
                 self._random.shuffle(cards)
                 return cards
-            not_buried = col(Schedule.buried_until).is_(None) | (col(Schedule.buried_until) <= today)
-            redrills = session.execute(
-                self._select().where(col(Schedule.redrill_on) == today).order_by(col(Schedule.last_reviewed))
-            ).all()
+            not_buried = "(s.buried_until IS NULL OR s.buried_until <= :today)"
+            redrills = self._select(connection, "s.redrill_on = :today", "s.last_reviewed", today=today)
             done: dict[str, int] = dict(
-                session.execute(
-                    select(col(ReviewLog.kind), func.count())
-                    .where(col(ReviewLog.study_day) == today)
-                    .group_by(col(ReviewLog.kind))
-                ).all()
+                connection.execute("SELECT kind, count(*) FROM review_log WHERE study_day = ? GROUP BY kind", (today,)).fetchall()
             )
-            review_room = max(0, self.settings.reviews_per_day - done.get("review", 0))
-            new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0))
-            reviews = session.execute(
-                self._select()
-                .where(
-                    col(Schedule.due).is_not(None),
-                    col(Schedule.due) <= today,
-                    not_buried,
-                    col(Schedule.redrill_on).is_(None) | (col(Schedule.redrill_on) != today),
-                )
-                .order_by(col(Schedule.due), col(Deck.name), col(Card.position), col(Schedule.ordinal))
-                .limit(review_room)
-            ).all()
-            new = session.execute(
-                self._select()
-                .where(col(Schedule.due).is_(None), not_buried)
-                .order_by(col(Deck.name), col(Card.position), col(Schedule.ordinal))
-                .limit(new_room)
-            ).all()
-        review_cards = [self._queued(row, redrill=False) for row in reviews]
-        new_cards = [self._queued(row, redrill=False) for row in new]
-        return [self._queued(row, redrill=True) for row in redrills] + _interleave(review_cards, new_cards)
-
-    @staticmethod
-    def _queued(row: Row[Schedule, Card, str, str], redrill: bool) -> QueuedCard:
-        schedule, card, deck_name, file_path = row
-        assert schedule.id is not None
-        return QueuedCard(
-            schedule_id=schedule.id,
-            ordinal=schedule.ordinal,
-            deck_id=card.deck_id,
-            deck_name=deck_name,
-            card_id=card.card_id,
-            kind=card.kind,
-            front=card.front,
-            back=card.back,
-            text=card.text,
-            extra=card.extra,
-            source=card.source,
-            tags=tuple(card.tags.split()),
-            file_path=file_path,
-            line=card.line,
-            state=sm2.SM2State.from_hundredths(schedule.repetitions, schedule.interval, schedule.easiness),
-            is_new=schedule.due is None,
-            redrill=redrill,
-        )
+            reviews = self._select(
+                connection,
+                f"s.due IS NOT NULL AND s.due <= :today AND {not_buried} AND (s.redrill_on IS NULL OR s.redrill_on != :today)",
+                "s.due, d.name, c.position, s.ordinal LIMIT :room",
+                today=today,
+                room=max(0, self.settings.reviews_per_day - done.get("review", 0)),
+            )
+            new = self._select(
+                connection,
+                f"s.due IS NULL AND {not_buried}",
+                "d.name, c.position, s.ordinal LIMIT :room",
+                today=today,
+                room=max(0, self.settings.new_cards_per_day - done.get("new", 0)),
+            )
+        return [replace(card, redrill=True) for card in redrills] + _interleave(reviews, new)
 
     @property
     def current(self) -> QueuedCard | None:
@@ -281,24 +230,12 @@ class ReviewSession:
             raise LookupError("nothing to undo")
         card, result, queue_length = self._undo_stack.pop()
         if result.log_id is not None:
-            with self.database.write() as session:
-                log = session.get(ReviewLog, result.log_id)
-                if log is None:
+            with self.database.transaction() as connection:
+                before = connection.execute(_SELECT_BEFORE, (result.log_id,)).fetchone()
+                if before is None:
                     raise LookupError(f"review {result.log_id} is no longer in the log")
-                session.execute(
-                    update(Schedule)
-                    .where(col(Schedule.id) == log.schedule_id)
-                    .values(
-                        repetitions=log.repetitions_before,
-                        interval=log.interval_before,
-                        easiness=log.easiness_before,
-                        due=log.due_before,
-                        lapses=log.lapses_before,
-                        last_reviewed=log.last_reviewed_before,
-                        redrill_on=log.redrill_before,
-                    )
-                )
-                session.execute(delete(ReviewLog).where(col(ReviewLog.id) == log.id))
+                connection.execute(_UPDATE_STATE, before)  # the log's before-columns, in this order
+                connection.execute("DELETE FROM review_log WHERE id = ?", (result.log_id,))
         if result.again_today:
             self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)
         self._queue.appendleft(card)
@@ -310,21 +247,21 @@ class ReviewSession:
     def reload_content(self) -> None:
         """Re-read the queued cards' text after their deck files were synced (e.g. edited in
         $EDITOR); schedules are untouched and cards no longer in any deck leave the queue."""
-        wanted = {card.schedule_id for card in self._queue}
-        with self.database.read() as session:
-            rows = session.execute(self._select().where(col(Schedule.id).in_(wanted), col(Card.present).is_(True))).all()
-        fresh = {schedule.id: (card, deck_name, file_path) for schedule, card, deck_name, file_path in rows}
+        wanted = json.dumps([card.schedule_id for card in self._queue])
+        with self.database.snapshot() as connection:
+            where = "c.present AND s.id IN (SELECT value FROM json_each(:wanted))"
+            fresh = {card.schedule_id: card for card in self._select(connection, where, "s.id", wanted=wanted)}
         self._queue = deque(
             replace(
                 queued,
-                deck_name=fresh[queued.schedule_id][1],
-                file_path=fresh[queued.schedule_id][2],
-                front=(card := fresh[queued.schedule_id][0]).front,
+                deck_name=(card := fresh[queued.schedule_id]).deck_name,
+                file_path=card.file_path,
+                front=card.front,
                 back=card.back,
                 text=card.text,
                 extra=card.extra,
                 source=card.source,
-                tags=tuple(card.tags.split()),
+                tags=card.tags,
                 line=card.line,
             )
             for queued in self._queue
@@ -333,30 +270,66 @@ class ReviewSession:
 
     # --- setting cards aside -------------------------------------------------------------
     def suspend(self) -> None:
-        self._set_aside(suspended=True)
+        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = ?")
 
     def bury(self) -> None:
         """Hide the current card until tomorrow's study day."""
-        self._set_aside(buried_until=self.today + timedelta(days=1))
+        tomorrow = (self.today + timedelta(days=1)).isoformat()
+        self._set_aside(f"UPDATE schedule SET buried_until = '{tomorrow}' WHERE id = ?")
 
-    def _set_aside(self, **values: object) -> None:
+    def _set_aside(self, update: str) -> None:
         card = self.current
         if card is None:
             raise LookupError("no card to set aside")
         if not self.cram:
-            with self.database.write() as session:
-                session.execute(update(Schedule).where(col(Schedule.id) == card.schedule_id).values(**values))
+            with self.database.transaction() as connection:
+                connection.execute(update, (card.schedule_id,))
         self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)
         self._undo_stack.clear()  # undo covers answers; an answer before a set-aside card stays
 
 
-# The answer path in plain SQL, in the formats SQLAlchemy uses for these columns in SQLite.
+_QUEUE_SQL = """
+SELECT s.id, s.ordinal, c.deck_id, d.name, c.card_id, c.kind, c.front, c.back, c.text, c.extra, c.source, c.tags,
+       d.file_path, c.line, s.repetitions, s.interval, s.easiness, s.due IS NULL
+FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
+WHERE s.active AND NOT s.suspended"""
+
+
+def _queued(row: tuple[Any, ...]) -> QueuedCard:
+    (schedule_id, ordinal, deck_id, deck_name, card_id, kind, front, back, text, extra, source, tags, file_path, line) = row[:14]
+    repetitions, interval, easiness, is_new = row[14:]
+    return QueuedCard(
+        schedule_id=schedule_id,
+        ordinal=ordinal,
+        deck_id=deck_id,
+        deck_name=deck_name,
+        card_id=card_id,
+        kind=kind,
+        front=front,
+        back=back,
+        text=text,
+        extra=extra,
+        source=source,
+        tags=tuple(tags.split()),
+        file_path=file_path,
+        line=line,
+        state=sm2.SM2State.from_hundredths(repetitions, interval, easiness),
+        is_new=bool(is_new),
+        redrill=False,
+    )
+
+
+# Dates and times as store/values.py writes them, which is also how SQLModel reads them.
 _SELECT_STATE = "SELECT repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on FROM schedule WHERE id = ?"
 _INSERT_LOG = (
     "INSERT INTO review_log (schedule_id, reviewed_at, study_day, grade, kind, duration_ms, "
     "repetitions_before, repetitions_after, interval_before, interval_after, easiness_before, easiness_after, "
     "due_before, due_after, lapses_before, last_reviewed_before, redrill_before) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SELECT_BEFORE = (
+    "SELECT repetitions_before, interval_before, easiness_before, due_before, lapses_before, last_reviewed_before, "
+    "redrill_before, schedule_id FROM review_log WHERE id = ?"
 )
 _UPDATE_STATE = (
     "UPDATE schedule SET repetitions = ?, interval = ?, easiness = ?, due = ?, lapses = ?, last_reviewed = ?, "

@@ -28,10 +28,10 @@ def test_heatmap_counts_answers_per_study_day(collection) -> None:
 
 
 def test_forecast_puts_overdue_reviews_on_today(collection) -> None:
-    with collection.database.engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE schedule SET due = '2025-03-10' WHERE id = 1")  # overdue
-        connection.exec_driver_sql("UPDATE schedule SET due = '2025-03-15' WHERE id IN (2, 3)")
-        connection.exec_driver_sql("UPDATE schedule SET due = '2025-04-20' WHERE id = 4")  # past the window
+    with collection.database.transaction() as connection:
+        connection.execute("UPDATE schedule SET due = '2025-03-10' WHERE id = 1")  # overdue
+        connection.execute("UPDATE schedule SET due = '2025-03-15' WHERE id IN (2, 3)")
+        connection.execute("UPDATE schedule SET due = '2025-04-20' WHERE id = 4")  # past the window
     forecast = stats.due_forecast(collection.database, TODAY)
     assert len(forecast) == 30
     assert forecast[:2] == [1, 2]
@@ -39,9 +39,9 @@ def test_forecast_puts_overdue_reviews_on_today(collection) -> None:
 
 
 def test_retention_splits_young_and_mature_reviews(collection) -> None:
-    with collection.database.engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE schedule SET repetitions = 5, interval = 30, due = '2025-03-14' WHERE id = 1")
-        connection.exec_driver_sql("UPDATE schedule SET repetitions = 2, interval = 6, due = '2025-03-14' WHERE id = 2")
+    with collection.database.transaction() as connection:
+        connection.execute("UPDATE schedule SET repetitions = 5, interval = 30, due = '2025-03-14' WHERE id = 1")
+        connection.execute("UPDATE schedule SET repetitions = 2, interval = 6, due = '2025-03-14' WHERE id = 2")
     reviews_only = Settings(new_cards_per_day=0)
     answer_all(collection, [Answer.AGAIN, Answer.GOOD], settings=reviews_only)  # the mature card forgotten, the young one kept
     kept = stats.retention(collection.database, TODAY)

@@ -3,13 +3,12 @@ from the database so the package matches what the learner studies."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from mlcards.domain import deck_selected
 from mlcards.store.database import Database
+from mlcards.store.filters import filter_clauses, selected_deck_ids
 
 
 class ExportError(Exception):
@@ -55,7 +54,6 @@ class NoteRow(NamedTuple):
     schedules: tuple[ScheduleRow, ...] = ()
 
 
-_DECK_MATCH = "d.id IN (SELECT value FROM json_each(:deck_ids))"
 # Put in deck-name and file order in Python: SQLite's sort would carry every row's text through
 # a temporary B-tree, which took a third of this query's time.
 _NOTES_SQL = """
@@ -84,11 +82,10 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
         cursor = connection.cursor()
         deck_ids: list[str] | None = None
         if deck is not None:
-            present = cursor.execute("SELECT id, name FROM deck WHERE present").fetchall()
-            deck_ids = [deck_id for deck_id, name in present if deck_selected(deck, deck_id, name)]
+            deck_ids = selected_deck_ids(connection, deck)
             if not deck_ids:
                 raise ExportError(f"no deck is named '{deck}' or has that id; `mlcards decks` lists them")
-        filters, parameters = _filters(deck_ids, tags)
+        filters, parameters = filter_clauses(deck_ids, tags)
         notes = cursor.execute(_NOTES_SQL.format(filters=filters), parameters).fetchall()
         notes.sort(key=lambda row: (row[2], row[1], row[12]))  # deck name, deck id, position
         schedule_rows = cursor.execute(_SCHEDULES_SQL.format(filters=filters), parameters).fetchall()
@@ -134,18 +131,6 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
         scope = f" with {' and '.join(asked)}" if asked else ""
         raise ExportError(f"no cards to export{scope}; `mlcards status` shows what the collection holds")
     return selected
-
-
-def _filters(deck_ids: list[str] | None, tags: tuple[str, ...]) -> tuple[str, dict[str, str]]:
-    clauses: list[str] = []
-    parameters: dict[str, str] = {}
-    if deck_ids is not None:
-        clauses.append(_DECK_MATCH)
-        parameters["deck_ids"] = json.dumps(deck_ids)
-    for index, tag in enumerate(tags):
-        clauses.append(f"instr(' ' || c.tags || ' ', :tag{index}) > 0")
-        parameters[f"tag{index}"] = f" {tag} "
-    return "".join(f" AND {clause}" for clause in clauses), parameters
 
 
 def _utc(value: str | datetime) -> datetime:

@@ -1,8 +1,9 @@
 """The database file: connections, pragmas, schema creation and version checks.
 
-Hot paths (sync, counts, answers) use one plain sqlite3 connection. The SQLAlchemy engine
-behind the SQLModel sessions is built on first use, so a command that never needs the ORM
-(`mlcards add`, `status`, the home screen) does not pay ~0.5 s to import it.
+The tables are declared once, as SQLModel models (store/models.py), and created from them.
+Reads and writes go through one plain sqlite3 connection in SQL: every query here is a
+hand-tuned, index-aware statement, and importing SQLAlchemy alone (~0.5 s) cost more than a
+whole `mlcards status`. SQLModel is imported only to create a new file's tables.
 """
 
 from __future__ import annotations
@@ -12,13 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from mlcards.store.migrations import SCHEMA_VERSION, upgrade
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-    from sqlmodel import Session
 
 APPLICATION_ID = 0x4D4C4344  # "MLCD": tells an mlcards database from any other SQLite file
 BUSY_TIMEOUT_MS = 10_000  # another mlcards process may hold the write lock for a sync or export
@@ -33,16 +29,14 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
-        self._engine: Engine | None = None
 
     @property
     def connection(self) -> sqlite3.Connection:
         """The shared driver connection, in autocommit mode: each statement outside
         `transaction()` sees the latest committed data."""
         if self._connection is None:
-            # Textual may call in from a worker thread; SQLite itself serialises the calls.
-            self._connection = sqlite3.connect(self.path, check_same_thread=False)
-            _configure_connection(self._connection, None)
+            self._connection = sqlite3.connect(self.path)
+            _configure_connection(self._connection)
         return self._connection
 
     @contextmanager
@@ -68,37 +62,10 @@ class Database:
         finally:
             connection.execute("COMMIT")
 
-    @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            from sqlalchemy import event
-            from sqlmodel import create_engine
-
-            engine = create_engine(f"sqlite:///{self.path}")
-            event.listen(engine, "connect", _configure_connection)
-            event.listen(engine, "begin", _begin)
-            self._engine = engine
-        return self._engine
-
-    def read(self) -> Session:
-        from sqlmodel import Session
-
-        return Session(self.engine)
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        """Like transaction(), as a SQLModel session."""
-        from sqlmodel import Session
-
-        with Session(self.engine.execution_options(mlcards_immediate=True)) as session, session.begin():
-            yield session
-
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        if self._engine is not None:
-            self._engine.dispose()
 
 
 def open_database(path: Path) -> Database:
@@ -127,20 +94,13 @@ def _refuse_foreign_file(path: Path) -> None:
         raise DatabaseError(f"{path} is not a SQLite database (it may be corrupt, or another program's file)")
 
 
-def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Transactions are begun explicitly (here and by the engine's "begin" event), never implicitly.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def _configure_connection(connection: sqlite3.Connection) -> None:
+    # Transactions are begun explicitly (transaction(), snapshot()), never implicitly by the driver.
+    connection.isolation_level = None
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # FULL: every committed answer is on disk before the next card shows, even on power loss.
-    cursor.execute("PRAGMA synchronous = FULL")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
-
-
-def _begin(connection: Any) -> None:
-    immediate = connection.get_execution_options().get("mlcards_immediate", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _prepare_schema(database: Database) -> None:
@@ -166,14 +126,14 @@ def _prepare_schema(database: Database) -> None:
 
 
 def _create_schema(database: Database) -> None:
-    """The tables as the SQLModel models declare them: the one place the ORM is needed to
-    start, and only for a brand-new file."""
+    """The tables and indexes exactly as the SQLModel models declare them."""
+    from sqlalchemy.dialects import sqlite
     from sqlalchemy.schema import CreateIndex, CreateTable
     from sqlmodel import SQLModel
 
     from mlcards.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-    dialect = database.engine.dialect
+    dialect = sqlite.dialect()
     with database.transaction() as connection:
         for table in SQLModel.metadata.sorted_tables:
             connection.execute(str(CreateTable(table).compile(dialect=dialect)))
