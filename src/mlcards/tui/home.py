@@ -51,10 +51,8 @@ class HomeScreen(Screen[None]):
         yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown, so this is the only place counts are read.
         self.reload()
 
     def reload(self) -> None:
