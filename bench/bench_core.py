@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -428,8 +428,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 cards only, fewer repetitions (a few minutes)")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary folder)")
+    parser.add_argument(
+        "--cold-add-only", action="store_true", help="only the whole-process `mlcards add` against Anki (about a minute)"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
+    if args.cold_add_only:
+        plan = replace(plan, scales=())
     started = time.perf_counter()
     scratch = args.keep or Path(tempfile.mkdtemp(prefix="mlcards-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
