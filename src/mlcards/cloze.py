@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 _OPEN = re.compile(r"\{\{c(\d+)::")
+_BODY_SYNTAX = re.compile(r"[\\{}:]")  # inside a deletion only escapes, braces and "::" matter
 _NEAR_MISS = re.compile(r"\{\{\s*[cC]?\s*\d+\s*:(?!:)|\{\{\s*[cC]\s*\d+\s+::|\{\{\s*\d+\s*::")
 
 
@@ -36,36 +37,41 @@ def parse_deletions(text: str) -> list[Deletion]:
         ordinal = int(match.group(1))
         if ordinal < 1:
             raise ClozeSyntaxError("cloze numbers start at c1", match.start())
-        body_start = match.end()
-        depth = 0
-        hint_at: int | None = None
-        index = body_start
-        while index < len(text):
-            char = text[index]
-            if char == "\\" and index + 1 < len(text):
-                index += 2
-                continue
-            if text.startswith("{{c", index) and _OPEN.match(text, index):
-                raise ClozeSyntaxError("a cloze deletion cannot contain another deletion", index)
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                if depth == 0 and text.startswith("}}", index):
-                    break
-                depth = max(0, depth - 1)
-            elif depth == 0 and hint_at is None and text.startswith("::", index):
-                hint_at = index
-            index += 1
-        else:
+        end, hint_at = _deletion_end(text, match.end())
+        if end is None:
             raise ClozeSyntaxError(f"{{{{c{ordinal}:: is never closed with }}}}", match.start())
-        answer_end = hint_at if hint_at is not None else index
-        answer = text[body_start:answer_end]
-        hint = text[hint_at + 2 : index] if hint_at is not None else ""
+        body_start = match.end()
+        answer = text[body_start : hint_at if hint_at is not None else end]
+        hint = text[hint_at + 2 : end] if hint_at is not None else ""
         if not answer.strip():
             raise ClozeSyntaxError(f"{{{{c{ordinal}::}}}} hides nothing", match.start())
-        deletions.append(Deletion(ordinal, answer, hint, match.start(), index + 2))
-        position = index + 2
+        deletions.append(Deletion(ordinal, answer, hint, match.start(), end + 2))
+        position = end + 2
     return deletions
+
+
+def _deletion_end(text: str, index: int) -> tuple[int | None, int | None]:
+    """The offset of the closing `}}` of a deletion body starting at `index` (None if unclosed), and of its `::`."""
+    depth = 0
+    hint_at: int | None = None
+    while (found := _BODY_SYNTAX.search(text, index)) is not None:  # jump between the characters that matter
+        index = found.start()
+        char = text[index]
+        if char == "\\":
+            index += 2  # an escaped character is never syntax (a final backslash just ends the text)
+            continue
+        if char == "{":
+            if text.startswith("{{c", index) and _OPEN.match(text, index):
+                raise ClozeSyntaxError("a cloze deletion cannot contain another deletion", index)
+            depth += 1
+        elif char == "}":
+            if depth == 0 and text.startswith("}}", index):
+                return index, hint_at
+            depth = max(0, depth - 1)
+        elif depth == 0 and hint_at is None and text.startswith("::", index):
+            hint_at = index
+        index += 1
+    return None, hint_at
 
 
 def near_miss(text: str) -> int | None:
@@ -80,4 +86,3 @@ def parse_deletions_safe(text: str) -> list[Deletion]:
         return parse_deletions(text)
     except ClozeSyntaxError:
         return []
-

@@ -74,11 +74,11 @@ def unbalanced_math_delimiter(text: str) -> str | None:
     """The delimiter ('$' or '$$') left open in `text`, if any."""
     if "$" not in text:  # most fields: nothing to balance
         return None
-    for code in _CODE.finditer(text):
-        text = text.replace(code.group(0), " " * len(code.group(0)), 1)
+    if "`" in text or "~" in text:  # only then can a code span hide a dollar; scanning for one is slow
+        for code in _CODE.finditer(text):
+            text = text.replace(code.group(0), " " * len(code.group(0)), 1)
     open_delimiter: str | None = None
-    for token in _MATH_TOKEN.finditer(text):
-        value = token.group(0)
+    for value in _MATH_TOKEN.findall(text):
         if value == "\\$":
             continue
         if open_delimiter is None:

@@ -8,7 +8,10 @@ of loading a large deck.
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -53,6 +56,23 @@ def compose(text: str) -> Node | None:
         return _compose(loader)
     finally:
         loader.dispose()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a node tree is built and read; free it inside.
+
+    A large deck is a few hundred thousand small objects without cycles, and the collector
+    would walk the growing tree again and again: two thirds of the time of composing 10,000
+    cards. (libyaml's C composer, tried as a faster path, gained nothing once this was done.)
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _compose(loader: Any) -> Node | None:

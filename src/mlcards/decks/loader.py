@@ -18,7 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mlcards import cloze
-from mlcards.decks.compose import NULL_TAG, compose
+from mlcards.decks.compose import NULL_TAG, collector_paused, compose
 from mlcards.decks.problems import Problem
 from mlcards.decks.schema import (
     BASIC_FIELDS,
@@ -38,6 +38,7 @@ from mlcards.markup import unbalanced_math_delimiter
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What double-quote escapes like \b, \L, \_ produce: in a double-quoted scalar, a sign of mangled LaTeX.
 _ESCAPE_PRODUCT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\xa0]")
+_KIND_BY_NAME = {name: CardKind(name) for name in CARD_KINDS}
 _CONTROL_NAMES = {"\b": "BACKSPACE", "\f": "FORM FEED", "\a": "BELL", "\v": "VERTICAL TAB", "\r": "CARRIAGE RETURN"}
 
 
@@ -112,6 +113,11 @@ def load_deck_file(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
 
 
 def parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Problem]]:
+    with collector_paused():  # the node tree is freed when _parse_deck_text returns
+        return _parse_deck_text(text, path)
+
+
+def _parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Problem]]:
     try:
         root = compose(text)
     except yaml.MarkedYAMLError as error:
@@ -122,7 +128,14 @@ def parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Proble
         character = chr(error.character) if isinstance(error.character, int) else str(error.character)
         name = unicodedata.name(character, "") or _CONTROL_NAMES.get(character, "control character")
         return None, [
-            Problem(path, line, column, "file", f"the file contains U+{ord(character):04X} ({name.lower()}), which YAML does not allow", "delete it (most editors do not show it)")
+            Problem(
+                path,
+                line,
+                column,
+                "file",
+                f"the file contains U+{ord(character):04X} ({name.lower()}), which YAML does not allow",
+                "delete it (most editors do not show it)",
+            )
         ]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, "file", f"YAML error: {error}", "fix the YAML syntax")]
@@ -240,11 +253,13 @@ class _DeckReader:
                 "write it as a string; use a block scalar (|) for several lines",
             )
             return None
-        if node.tag == NULL_TAG or not node.value.strip():
+        value: str = node.value
+        if node.tag == NULL_TAG or not value.strip():
             self.problem(node, subject, f"'{key}' is empty", f"write the {key}, or remove the key if it is optional")
             return None
-        self.control_characters(node, key, subject)
-        return node.value
+        if node.style == '"' or _CONTROL_CHARACTER.search(value) is not None:  # the rare case that needs a closer look
+            self.control_characters(node, key, subject)
+        return value
 
     def control_characters(self, node: ScalarNode, key: str, subject: str) -> None:
         if node.style == '"' and (escape := self._latex_escape(node)) is not None:
@@ -420,8 +435,7 @@ class _DeckReader:
             self.problem(node, subject, "the card has no source", "add 'source:' to the card or a default 'source:' to the deck")
         own_tags = self.tags(fields, subject)
         for key, value in (("front", front), ("back", back), ("text", text), ("extra", extra)):
-            delimiter = unbalanced_math_delimiter(value)
-            if delimiter is not None:
+            if "$" in value and (delimiter := unbalanced_math_delimiter(value)) is not None:
                 self.problem(
                     fields[key],
                     subject,
@@ -439,13 +453,13 @@ class _DeckReader:
         node = fields.get("type")
         if node is None:
             return CardKind.BASIC
-        if not isinstance(node, ScalarNode) or node.value not in CARD_KINDS:
+        kind = _KIND_BY_NAME.get(node.value) if isinstance(node, ScalarNode) else None
+        if kind is None:
             shown = node.value if isinstance(node, ScalarNode) else "a collection"
             self.problem(
                 node, subject, f"unknown card type '{shown}'", "use 'type: basic' (front and back) or 'type: cloze' (text)"
             )
-            return None
-        return CardKind(node.value)
+        return kind
 
     def forbid(self, fields: dict[str, Node], keys: tuple[str, ...], subject: str, fix: str) -> None:
         for key in keys:

@@ -17,4 +17,3 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.subject}: {self.message} — {self.fix}"
-
