@@ -16,7 +16,6 @@ from typing import TextIO
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
 from mlcards.config import TEMPLATE, ConfigError
-from mlcards.decks.loader import load_paths
 from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import deck_selected
@@ -219,6 +218,8 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
 
 
 def _check(paths: list[Path], out: TextIO, err: TextIO) -> int:
+    from mlcards.decks.loader import load_paths  # the YAML loader is imported only by what reads YAML
+
     result = load_paths(paths)
     missing = [Problem(path, 1, 1, "file", "no such file or folder", "check the path") for path in paths if not path.exists()]
     if missing or result.problems:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mlcards.config import Settings, load_settings
-from mlcards.decks.loader import deck_files
+from mlcards.decks.files import deck_files
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
 from mlcards.scheduling.days import study_day

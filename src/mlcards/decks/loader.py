@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mlcards import cloze
 from mlcards.decks.compose import NULL_TAG, collector_paused, compose
+from mlcards.decks.files import deck_files
 from mlcards.decks.problems import Problem
 from mlcards.decks.schema import (
     BASIC_FIELDS,
@@ -26,7 +27,6 @@ from mlcards.decks.schema import (
     CARD_KINDS,
     CLOZE_FIELDS,
     DECK_FIELDS,
-    DECK_FILE_SUFFIXES,
     ID_PATTERN,
     TAG_PATTERN,
     FieldRule,
@@ -54,21 +54,6 @@ class LoadResult:
     @property
     def card_count(self) -> int:
         return sum(len(deck.cards) for deck in self.decks)
-
-
-def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """The deck files named, and those found (recursively, sorted) in the folders named."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in DECK_FILE_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        else:
-            yield path
 
 
 def load_paths(paths: Iterable[Path]) -> LoadResult:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlcards.decks.loader import deck_files, load_deck_file
+from mlcards.decks.files import deck_files
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
 from mlcards.store.database import Database
@@ -69,6 +69,8 @@ def sync(database: Database, roots: Iterable[Path]) -> SyncReport:
     removed = [path for path in stored if path not in current]
     if not changed and not removed:
         return report
+
+    from mlcards.decks.loader import load_deck_file  # only now: YAML and the validator are not needed to start
 
     parsed: list[tuple[str, str, DeckSpec]] = []
     touched_only: list[tuple[str, str]] = []
