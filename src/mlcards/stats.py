@@ -126,33 +126,37 @@ def area_of(deck_name: str) -> str:
 
 def mastery_by_area(database: Database, today: date, by: Literal["deck", "source"] = "deck") -> list[AreaMastery]:
     """Mastery per syllabus area (deck name's top two levels) or per card source, weakest first."""
-    key_column = "d.name" if by == "deck" else "c.source"
+    # Grouped in SQL by deck id (names joined afterwards) or by source: the joins to card and
+    # deck per review-log row cost more than the whole aggregation.
+    key, join = ("s.deck_id", "") if by == "deck" else ("c.source", "JOIN card c ON c.pk = s.card_pk")
     start = today - timedelta(days=MASTERY_RETENTION_WINDOW_DAYS - 1)
+    parameters = {"mature": MATURE_INTERVAL, "pass": PASSING_GRADE, "start": start.isoformat()}
     with database.snapshot() as connection:
         prompts = connection.execute(
-            f"SELECT {key_column}, s.due IS NOT NULL, s.interval FROM schedule s "
-            "JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id "
-            "WHERE s.active AND NOT s.suspended"
+            f"SELECT {key}, count(*), sum(s.due IS NOT NULL), sum(s.due IS NOT NULL AND s.interval >= :mature), "
+            "sum(CASE WHEN s.due IS NULL THEN 0 ELSE min(s.interval, :mature) END) "
+            f"FROM schedule s {join} WHERE s.active AND NOT s.suspended GROUP BY {key}",
+            parameters,
         ).fetchall()
         reviews = connection.execute(
-            f"SELECT {key_column}, sum(l.grade >= :pass), count(*) FROM review_log l "
-            "JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id "
-            "WHERE s.active AND l.kind = 'review' AND l.study_day >= :start GROUP BY " + key_column,
-            {"pass": PASSING_GRADE, "start": start.isoformat()},
+            f"SELECT {key}, sum(l.grade >= :pass), count(*) FROM review_log l JOIN schedule s ON s.id = l.schedule_id {join} "
+            f"WHERE s.active AND l.kind = 'review' AND l.study_day >= :start GROUP BY {key}",
+            parameters,
         ).fetchall()
-    name_of = area_of if by == "deck" else (lambda value: value)
-    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0.0])  # prompts, seen, mature, interval credit
-    for key, seen, interval in prompts:
-        entry = totals[name_of(key)]
-        entry[0] += 1
-        if seen:
-            entry[1] += 1
-            entry[2] += interval >= MATURE_INTERVAL
-            entry[3] += min(interval, MATURE_INTERVAL) / MATURE_INTERVAL
+        deck_names = dict(connection.execute("SELECT id, name FROM deck").fetchall())
+
+    def name_of(value: str) -> str:
+        return area_of(deck_names[value]) if by == "deck" else value
+
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # prompts, seen, mature, interval days up to mature
+    for value, *counts in prompts:
+        entry = totals[name_of(value)]
+        for index, count in enumerate(counts):
+            entry[index] += int(count)
     passed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key, ok, count in reviews:
-        passed[name_of(key)][0] += int(ok)
-        passed[name_of(key)][1] += int(count)
+    for value, ok, count in reviews:
+        passed[name_of(value)][0] += int(ok)
+        passed[name_of(value)][1] += int(count)
     areas = [
         AreaMastery(
             area=name,
@@ -160,7 +164,7 @@ def mastery_by_area(database: Database, today: date, by: Literal["deck", "source
             seen=int(entry[1]),
             mature=int(entry[2]),
             retention=(passed[name][0] / passed[name][1]) if passed[name][1] else None,
-            mastery=entry[3] / entry[0] if entry[0] else 0.0,
+            mastery=entry[3] / MATURE_INTERVAL / entry[0] if entry[0] else 0.0,
         )
         for name, entry in totals.items()
     ]
