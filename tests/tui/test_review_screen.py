@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import sys
 import textwrap
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 from tui_helpers import log_count, rows, schedule_of, schedules, screen_text
 
-from mlcards.review import REDRILL_GAP
+from mlcards.review import REDRILL_GAP, ReviewFilter
+from mlcards.store.sync import sync
 from mlcards.tui.review import ReviewScreen
 
 pytestmark = pytest.mark.asyncio
@@ -175,3 +177,63 @@ async def test_the_progress_bar_counts_answers_against_the_session(make_app) -> 
         await pilot.press("space", "3")
         bar = screen.query_one("#review-progress")
         assert (bar.progress, bar.total) == (1, 6)
+
+
+async def test_clicking_a_grade_on_the_answer_bar_grades_the_card(make_app, collection) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(app, pilot)
+        await pilot.click("#answers", offset=(40, 1))  # before the answer is shown: only the hint
+        assert log_count(collection) == 0
+        await pilot.press("space")
+        bar = screen.query_one("#answers")
+        await pilot.click("#answers", offset=(bar.outer_size.width * 5 // 8, 1))  # the third of four: Good
+        await pilot.pause()
+        assert "target logit in ArcFace" in screen_text(app)
+    assert rows(collection, "SELECT grade FROM review_log") == [(4,)]
+
+
+async def test_a_card_taller_than_the_screen_scrolls_and_the_next_starts_at_the_top(make_app, collection, tmp_path: Path) -> None:
+    steps = "\n".join(f"      {n}. step number {n} of the derivation" for n in range(1, 41))
+    (tmp_path / "decks" / "long.yaml").write_text(
+        "id: test.long\nname: Long\nsource: Backprop notes\ncards:\n"
+        "  - id: derivation\n    front: Derive backpropagation.\n    back: |\n" + steps + "\n"
+        "  - id: short\n    front: A short card after the long one.\n    back: Short.\n",
+        encoding="utf-8",
+    )
+    assert sync(collection.database, collection.roots).ok
+    app = make_app(review_filter=ReviewFilter(deck="Long"), start_in_review=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("space")
+        view = app.screen.query_one("#card")
+        assert view.max_scroll_y > 0
+        assert "step number 40" not in screen_text(app)
+        view.scroll_end(animate=False)
+        await pilot.pause()
+        assert "step number 40" in screen_text(app)
+        await pilot.press("3")
+        assert view.scroll_y == 0
+        assert "A short card after the long one" in screen_text(app)
+
+
+async def test_the_card_is_rewrapped_when_the_terminal_is_resized(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(app, pilot)
+        await pilot.press("space")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "─" * 116 in text  # the divider spans the wider view
+        assert "1 Again · 1d" in text
+
+
+async def test_leaving_the_review_gives_garbage_collection_back(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(app, pilot)
+        assert not gc.isenabled()  # collected between cards instead, while the learner reads
+        await pilot.press("escape")
+        await pilot.pause()
+        assert gc.isenabled()

@@ -24,3 +24,11 @@ def back_of(kind: str, back: str, text: str, extra: str, ordinal: int) -> Render
     if not extra.strip():
         return answer
     return Group(answer, Text(""), Text("Extra", style="bold dim"), render_card_text(extra))
+
+
+@lru_cache(maxsize=512)
+def source_of(source: str, tags: tuple[str, ...]) -> Text:
+    line = Text(source, style="dim italic")
+    if tags:
+        line.append("  #" + " #".join(tags), style="dim")
+    return line

@@ -6,6 +6,7 @@ is drawn here.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
 from datetime import datetime
@@ -14,24 +15,28 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, ProgressBar, Rule, Static
-from textual.widgets.button import ButtonVariant
+from textual.widgets import Footer, Static
 
 from mlcards.review import Answer, QueuedCard, ReviewSession
 from mlcards.tui import cards
+from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
+from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
 
 ANSWER_KEYS: dict[str, Answer] = {"1": Answer.AGAIN, "2": Answer.HARD, "3": Answer.GOOD, "4": Answer.EASY}
-_VARIANTS: dict[Answer, ButtonVariant] = {
-    Answer.AGAIN: "error",
-    Answer.HARD: "warning",
-    Answer.GOOD: "success",
-    Answer.EASY: "primary",
+_COLOURS: dict[Answer, str] = {
+    Answer.AGAIN: "$error",
+    Answer.HARD: "$warning",
+    Answer.GOOD: "$success",
+    Answer.EASY: "$primary",
 }
+REVEAL_HINT = "Press space to show the answer"
+PREPARE_DELAY_S = 0.001  # any delay will do: what matters is a turn of the event loop of its own
+DRAWS_PER_FULL_COLLECTION = 50  # fronts and backs: about 25 cards
 LONGEST_COUNTED_ANSWER_MS = 120_000  # a learner who walked away is not 20 minutes slow
 
 
@@ -68,6 +73,8 @@ class ReviewScreen(Screen[None]):
         self.started: datetime | None = None  # set on mount from the app's clock
         self.shown_at = time.monotonic()
         self._binding_state: tuple[bool, bool] | None = None
+        self._draws_since_full_collection = 0
+        self._collector_was_enabled = True
 
     @property
     def mlcards(self) -> MLCardsApp:
@@ -78,42 +85,37 @@ class ReviewScreen(Screen[None]):
         return self.session.current is None
 
     def compose(self) -> ComposeResult:
+        # Every region keeps its size from card to card and from front to back: a new card
+        # repaints a few widgets and never costs Textual a layout of the whole screen.
         with Horizontal(id="review-top"):
             yield Static(id="review-status")
-            yield ProgressBar(id="review-progress", show_eta=False)
-        with VerticalScroll(id="card"):
-            yield Static(id="front")
-            yield Rule(id="divider")
-            yield Static(id="back")
-            yield Static(id="source")
-        yield Static(id="summary")
-        with Horizontal(id="answers"):
-            yield Static("Press [b]space[/b] to show the answer", id="reveal-hint")
-            with Horizontal(id="buttons"):
-                for key, answer in ANSWER_KEYS.items():
-                    button = Button(answer.name.title(), id=f"answer-{key}", variant=_VARIANTS[answer])
-                    button.can_focus = False  # space and enter belong to the review, not to a button
-                    yield button
+            yield ProgressMeter(id="review-progress")
+        yield CardView(id="card")
+        yield AnswerBar(id="answers")
         yield Footer()
 
     def on_mount(self) -> None:
         self.started = self.mlcards.now()
         self.set_class(self.session.cram, "cram")
+        # Garbage is collected between cards, while the learner reads (see prepare_upcoming),
+        # never in the middle of drawing one: a full collection there cost five frames. What
+        # exists now (app, collection, the session's queue) outlives the review, so it is
+        # frozen out of those sweeps.
+        self._collector_was_enabled = gc.isenabled()
+        gc.freeze()
+        gc.disable()
         self.show_card()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
+        if self._collector_was_enabled:
+            gc.enable()
 
     # --- drawing -------------------------------------------------------------------------
     def show_card(self) -> None:
-        """Draw the current card (or the summary). Only `display` toggles here, no CSS classes:
-        a class change restyles the whole screen and would cost a frame per answer."""
+        """Draw the current card (or the summary), its answer bar and the progress."""
         card = self.session.current
         finished = card is None
-        self.query_one("#card").display = not finished
-        self.query_one("#answers").display = not finished
-        self.query_one("#summary").display = finished
-        self.query_one("#divider").display = self.revealed
-        self.query_one("#back").display = self.revealed
-        self.query_one("#buttons").display = self.revealed
-        self.query_one("#reveal-hint").display = not self.revealed
         self._update_progress()
         if card is None:
             self._show_summary()
@@ -125,39 +127,54 @@ class ReviewScreen(Screen[None]):
             self.refresh_bindings()
         if (hook := self.mlcards.on_card_rendered) is not None:
             self.call_after_refresh(hook)
-        self.call_after_refresh(self.prepare_upcoming)
+        # In a turn of its own after the frame: run among the after-refresh callbacks, this
+        # work would hold up everything else that waits for the frame, input included.
+        self.call_after_refresh(self.set_timer, PREPARE_DELAY_S, self.prepare_upcoming)
 
     def prepare_upcoming(self) -> None:
-        """While the learner reads, build this card's back and the next card's front."""
-        card = self.session.current
-        if card is not None:
-            cards.back_of(card.kind, card.back, card.text, card.extra, card.ordinal)
+        """While the learner reads, draw this card's back and the next card's front."""
+        view = self.query_one("#card", CardView)
+        if (card := self.session.current) is not None:
+            view.prepare(self._parts(card, revealed=True))
         if (upcoming := self.session.upcoming) is not None:
-            cards.front_of(upcoming.kind, upcoming.front, upcoming.text, upcoming.ordinal)
+            view.prepare(self._parts(upcoming, revealed=False))
+        self._collect_garbage()
+
+    def _collect_garbage(self) -> None:
+        """The young generations after every drawing (a fraction of a millisecond); everything now and then."""
+        self._draws_since_full_collection += 1
+        if self._draws_since_full_collection >= DRAWS_PER_FULL_COLLECTION:
+            self._draws_since_full_collection = 0
+            gc.collect()
+        else:
+            gc.collect(1)
+
+    @staticmethod
+    def _parts(card: QueuedCard, revealed: bool) -> list[Part]:
+        parts: list[Part] = [cards.front_of(card.kind, card.front, card.text, card.ordinal)]
+        if revealed:
+            parts += [BLANK, DIVIDER, BLANK, cards.back_of(card.kind, card.back, card.text, card.extra, card.ordinal)]
+        return [*parts, BLANK, cards.source_of(card.source, card.tags)]
 
     def _draw(self, card: QueuedCard) -> None:
-        self.query_one("#front", Static).update(cards.front_of(card.kind, card.front, card.text, card.ordinal))
-        back = self.query_one("#back", Static)
+        self.query_one("#card", CardView).show(self._parts(card, self.revealed))
+        answers = self.query_one("#answers", AnswerBar)
         if self.revealed:
-            back.update(cards.back_of(card.kind, card.back, card.text, card.extra, card.ordinal))
-        source = Text(f"{card.source}", style="dim italic")
-        if card.tags:
-            source.append("  #" + " #".join(card.tags), style="dim")
-        self.query_one("#source", Static).update(source)
-        for key, answer in ANSWER_KEYS.items():
-            label = f"{key} {answer.name.title()}"
-            if not self.session.cram:
-                label += f" · {interval_label(self.session.preview_interval(card, answer))}"
-            button = self.query_one(f"#answer-{key}", Button)
-            if str(button.label) != label:
-                button.label = label
-        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+            answers.show_choices([self._choice(card, key, answer) for key, answer in ANSWER_KEYS.items()])
+        else:
+            answers.show_hint(REVEAL_HINT)
+
+    def _choice(self, card: QueuedCard, key: str, answer: Answer) -> Choice:
+        label = f"{key} {answer.name.title()}"
+        if not self.session.cram:
+            label += f" · {interval_label(self.session.preview_interval(card, answer))}"
+        return Choice(key, label, _COLOURS[answer])
 
     def _update_progress(self) -> None:
         card = self.session.current
         done = self.session.answered
         total = done + self.session.remaining
-        self.query_one("#review-progress", ProgressBar).update(total=max(total, 1), progress=done if total else 1)
+        self.query_one("#review-progress", ProgressMeter).update(done if total else 1, max(total, 1))
         if card is None:
             status = Text("Session complete", style="bold")
         else:
@@ -168,7 +185,7 @@ class ReviewScreen(Screen[None]):
                 (card.deck_name, "bold"),
             )
             status.truncate(max(10, self.size.width - 30), overflow="ellipsis")
-        self.query_one("#review-status", Static).update(status)
+        self.query_one("#review-status", Static).update(status, layout=False)
 
     def _show_summary(self) -> None:
         counts = Counter(self.grades)
@@ -183,7 +200,8 @@ class ReviewScreen(Screen[None]):
         if self.session.cram:
             lines.append("\nCram session: no schedule was changed.\n", style="magenta")
         lines.append("\nPress escape for the deck list, u to undo the last answer.", style="dim")
-        self.query_one("#summary", Static).update(lines)
+        self.query_one("#card", CardView).show([lines])
+        self.query_one("#answers", AnswerBar).show_hint("")
 
     # --- bindings ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -208,10 +226,9 @@ class ReviewScreen(Screen[None]):
         self.grades.append(int(answer))
         self._next()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_answer_bar_chosen(self, event: AnswerBar.Chosen) -> None:
         event.stop()
-        if event.button.id and event.button.id.startswith("answer-"):
-            self.action_grade(event.button.id.removeprefix("answer-"))
+        self.action_grade(event.key)
 
     def action_undo(self) -> None:
         if not self.session.can_undo:
