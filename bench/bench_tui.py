@@ -204,17 +204,15 @@ Minimal().run(headless=True)
 
 MLCARDS_APP = """
 import sys, time
-from pathlib import Path
-from mlcards.collection import open_collection
 from mlcards.tui.app import MLCardsApp
-class Timed(MLCardsApp):
-    def on_ready(self):
-        print("READY", time.time(), flush=True)
-        self.exit()
-collection = open_collection(Path(sys.argv[1]), Path(sys.argv[2]))
-report = collection.sync()  # as `mlcards` does before the UI opens
-Timed(collection, sync_problems=report.problems).run(headless=True)
-collection.close()
+def report_ready(self):
+    print("READY", time.time(), flush=True)
+    self.exit()
+MLCardsApp.on_ready = report_ready
+run = MLCardsApp.run
+MLCardsApp.run = lambda self, **options: run(self, headless=True)
+from mlcards.cli import main  # the real `mlcards` command: settings, daily backup check, sync, home
+main(["--db", sys.argv[1], "--config", sys.argv[2]])
 """
 
 

@@ -124,7 +124,8 @@ class ReviewScreen(Screen[None]):
         binding_state = (finished, self.session.can_undo)
         if binding_state != self._binding_state:  # the footer redraws only when what is enabled changes
             self._binding_state = binding_state
-            self.refresh_bindings()
+            # After the card's frame: rebuilding the footer takes ~50 ms, and the card matters first.
+            self.call_after_refresh(self.refresh_bindings)
         if (hook := self.mlcards.on_card_rendered) is not None:
             self.call_after_refresh(hook)
         # In a turn of its own after the frame: run among the after-refresh callbacks, this
