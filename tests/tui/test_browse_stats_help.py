@@ -43,6 +43,21 @@ async def test_browse_filters_live_by_text_tag_deck_and_state(make_app, query: s
         assert screen.query_one("#results").row_count == len(expected)
 
 
+async def test_typing_on_keeps_the_cursor_and_detail_while_the_same_cards_match(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await browse(app, pilot, "logi")
+        screen.query_one("#results").focus()
+        await pilot.press("down")  # onto the second match
+        await pilot.pause()
+        assert screen.query_one("#results").cursor_row == 1
+        screen.query_one("#search").value = "logit"  # typed on: still the same two cards
+        await pilot.pause()
+        assert [card.label for card in screen.found] == ["cosface-logit", "arcface-logit"]
+        assert screen.query_one("#results").cursor_row == 1
+        assert "ArcFace" in screen_text(app)
+
+
 async def test_browse_state_filter_sees_todays_answers(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

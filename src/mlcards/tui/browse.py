@@ -40,6 +40,7 @@ class BrowseScreen(Screen[None]):
         self.initial_query = query
         self.index: list[IndexedCard] = []
         self.found: list[IndexedCard] = []
+        self._listed: list[IndexedCard] | None = None  # what the table shows now
 
     @property
     def mlcards(self) -> MLCardsApp:
@@ -76,14 +77,18 @@ class BrowseScreen(Screen[None]):
 
     def apply_filter(self, query: str) -> None:
         self.found = search(self.index, parse_query(query))
-        table = cast("DataTable[Text | str]", self.query_one("#results", DataTable))
-        table.clear()
-        table.add_rows(_row(card) for card in self.found[:SHOWN_ROWS])
         shown = min(len(self.found), SHOWN_ROWS)
         note = f"{len(self.found)} of {len(self.index)} cards"
         if shown < len(self.found):
             note += f" (first {shown} listed; narrow the search to see the rest)"
         self.query_one("#match-count", Static).update(Text(note, style="dim"))
+        listed = self.found[:SHOWN_ROWS]
+        if listed == self._listed:  # a longer word often matches the same cards: table and cursor stay
+            return
+        self._listed = listed
+        table = cast("DataTable[Text | str]", self.query_one("#results", DataTable))
+        table.clear()
+        table.add_rows(_row(card) for card in listed)
         self.show_detail(self.found[0] if self.found else None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -64,22 +64,21 @@ def parse_query(query: str) -> Query:
 
 
 def search(cards: list[IndexedCard], query: Query) -> list[IndexedCard]:
+    """The cards matching every term, in index order. One pass per term, each over what the
+    previous terms left: a plain comprehension per term is several times faster per keystroke
+    than testing every term on every card."""
     if query.unknown:
         return []
-    words, tags, states = query.words, query.tags, query.states
-    decks = query.decks
-    found = []
-    for card in cards:
-        if states and card.state not in states:
-            continue
-        if any(word not in card.haystack for word in words):
-            continue
-        if tags and not all(tag in card.tags for tag in tags):
-            continue
-        if decks and not all(deck in card.deck_name.lower() for deck in decks):
-            continue
-        found.append(card)
-    return found
+    found = cards
+    if query.states:
+        found = [card for card in found if card.state in query.states]
+    for tag in query.tags:
+        found = [card for card in found if tag in card.tags]
+    for deck in query.decks:
+        found = [card for card in found if deck in card.deck_name.lower()]
+    for word in query.words:
+        found = [card for card in found if word in card.haystack]
+    return found if found is not cards else list(cards)
 
 
 _INDEX_SQL = """
