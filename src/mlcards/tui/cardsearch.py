@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from mlcards.store.database import Database
+from mlcards.store.values import parse_day
 
 STATES = ("new", "learning", "due", "review", "suspended", "buried")
 
@@ -107,9 +108,7 @@ def load_index(database: Database, today: date) -> list[IndexedCard]:
     rows = database.connection.execute(_INDEX_SQL).fetchall()
     index = []
     for schedule_id, deck, card_id, kind, ordinal, question, back, extra, tags, due, interval, suspended, buried, redrill in rows:
-        due_day = date.fromisoformat(due) if due else None
-        buried_day = date.fromisoformat(buried) if buried else None
-        redrill_day = date.fromisoformat(redrill) if redrill else None
+        due_day, buried_day, redrill_day = parse_day(due), parse_day(buried), parse_day(redrill)
         index.append(
             IndexedCard(
                 schedule_id=schedule_id,
