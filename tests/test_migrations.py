@@ -29,24 +29,36 @@ def v1_database(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(params=[1, 2])
+def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, int]:
+    """A copy of a collection as each earlier schema version wrote it (tests/fixtures/make_schema_v*.py)."""
+    target = tmp_path / "mlcards.sqlite3"
+    shutil.copyfile(FIXTURES / f"schema-v{request.param}.sqlite3", target)
+    return target, request.param
+
+
 def table(db_path: Path, name: str) -> list[dict]:
     return rows(db_path, f"SELECT * FROM {name} ORDER BY 1")
 
 
-def test_the_fixture_really_is_schema_1(v1_database: Path):
-    assert rows(v1_database, "PRAGMA user_version") == [{"user_version": 1}]
-    assert len(table(v1_database, "review_log")) == 6
+def test_the_fixtures_really_are_the_old_schemas(old_database: tuple[Path, int]):
+    path, version = old_database
+    assert rows(path, "PRAGMA user_version") == [{"user_version": version}]
+    assert len(table(path, "review_log")) == 6
 
 
-def test_opening_a_v1_database_upgrades_it_and_keeps_every_row(v1_database: Path):
-    before = {name: table(v1_database, name) for name in ("card", "schedule", "review_log", "deck_file", "registered_path")}
-    decks_before = table(v1_database, "deck")
-    open_database(v1_database).close()
-    assert rows(v1_database, "PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
+def test_opening_an_old_database_upgrades_it_and_keeps_every_row(old_database: tuple[Path, int]):
+    path, _ = old_database
+    before = {name: table(path, name) for name in ("card", "schedule", "review_log", "deck_file", "registered_path")}
+    decks_before = table(path, "deck")
+    open_database(path).close()
+    assert rows(path, "PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
     for name, content in before.items():
-        assert table(v1_database, name) == content, name
-    assert [{k: v for k, v in deck.items() if k != "prompt_count"} for deck in table(v1_database, "deck")] == decks_before
-    assert rows(v1_database, "SELECT value FROM meta WHERE key = 'schema_version'") == [{"value": str(SCHEMA_VERSION)}]
+        assert table(path, name) == content, name
+    assert [{k: v for k, v in deck.items() if k != "prompt_count"} for deck in table(path, "deck")] == [
+        {k: v for k, v in deck.items() if k != "prompt_count"} for deck in decks_before
+    ]
+    assert rows(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [{"value": str(SCHEMA_VERSION)}]
 
 
 def test_the_upgrade_fills_the_new_columns_and_indexes(v1_database: Path):
@@ -59,21 +71,30 @@ def test_the_upgrade_fills_the_new_columns_and_indexes(v1_database: Path):
     database.close()
 
 
-def test_a_backup_of_the_old_file_is_made_before_upgrading(v1_database: Path):
-    open_database(v1_database).close()
-    (backup,) = list_backups(v1_database)
-    assert backup.name.endswith("-before-schema-2.sqlite3")
-    assert rows(backup, "PRAGMA user_version") == [{"user_version": 1}]
+def test_a_backup_of_the_old_file_is_made_before_upgrading(old_database: tuple[Path, int]):
+    path, version = old_database
+    open_database(path).close()
+    (backup,) = list_backups(path)
+    assert backup.name.endswith(f"-before-schema-{SCHEMA_VERSION}.sqlite3")
+    assert rows(backup, "PRAGMA user_version") == [{"user_version": version}]
 
 
-def test_reviewing_continues_where_the_old_version_left_off(v1_database: Path):
-    database = open_database(v1_database)
+def test_the_stats_window_index_replaces_the_day_index(old_database: tuple[Path, int]):
+    path, _ = old_database
+    open_database(path).close()
+    indexes = {row["name"] for row in rows(path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "ix_review_log_window" in indexes and "ix_review_log_day" not in indexes
+
+
+def test_reviewing_continues_where_the_old_version_left_off(old_database: tuple[Path, int]):
+    path, _ = old_database
+    database = open_database(path)
     tuesday = datetime(2026, 1, 6, 9, 0).astimezone()
     session = ReviewSession(database, Settings(), tuesday)
     due = {card.card_id for card in [session.current] if card}
     assert due  # the cards answered on Monday with a 1-day interval are due on Tuesday
     session.answer(Answer.GOOD, tuesday)
-    assert len(table(v1_database, "review_log")) == 7
+    assert len(table(path, "review_log")) == 7
     database.close()
 
 
@@ -99,8 +120,9 @@ def schema_shape(db_path: Path) -> dict[str, object]:
     return shape
 
 
-def test_an_upgraded_database_has_the_same_shape_as_a_new_one(v1_database: Path, tmp_path: Path):
-    open_database(v1_database).close()
+def test_an_upgraded_database_has_the_same_shape_as_a_new_one(old_database: tuple[Path, int], tmp_path: Path):
+    path, _ = old_database
+    open_database(path).close()
     fresh = tmp_path / "fresh" / "mlcards.sqlite3"
     open_database(fresh).close()
-    assert schema_shape(v1_database) == schema_shape(fresh)
+    assert schema_shape(path) == schema_shape(fresh)

@@ -90,7 +90,11 @@ class ReviewLog(SQLModel, table=True):
     """Append-only: one row per answer, with enough of the state before it to undo it exactly."""
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_schedule", "schedule_id", "reviewed_at"), Index("ix_review_log_day", "study_day"))
+    __table_args__ = (
+        Index("ix_review_log_schedule", "schedule_id", "reviewed_at"),
+        # Covering for the stats' windows over days (retention, mastery) and the per-day counts.
+        Index("ix_review_log_window", "study_day", "kind", "schedule_id", "grade", "interval_before"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     schedule_id: int = Field(foreign_key="schedule.id")
     reviewed_at: datetime  # aware; stored as UTC
