@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 
 from mlcards.config import Settings
 from mlcards.review import Answer, ReviewSession
-from mlcards.store.backup import daily_backup, list_backups, restore_backup
+from mlcards.store.backup import create_backup, daily_backup, list_backups, restore_backup
 from mlcards.store.database import Database, DatabaseError, open_database
 from mlcards.store.sync import sync
 
@@ -118,3 +120,46 @@ def test_backup_and_restore_commands(tmp_path: Path):
 def test_a_database_with_nothing_to_lose_is_not_backed_up(database: Database, write_deck: WriteDeck):
     sync(database, [write_deck("id: d\nname: D\nsource: s\ncards:\n  - {id: a, front: q, back: b}\n")])
     assert daily_backup(database.path, DAY.date(), DAY, keep=14) is None  # YAML alone can recreate it
+
+
+def test_restore_is_refused_while_another_process_has_the_database_open(studied: Database):
+    backup = daily_backup(studied.path, DAY.date(), DAY, keep=14)
+    assert backup is not None
+    studied.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(studied.path)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(DatabaseError, match="is open in another mlcards"):
+            restore_backup(studied.path, backup, DAY + timedelta(minutes=5))
+        assert len(list_backups(studied.path)) == 1  # nothing was kept aside: nothing happened
+    finally:
+        holder.communicate("")  # the review app closes
+    assert restore_backup(studied.path, backup, DAY + timedelta(minutes=6)) is not None
+
+
+HOLD_OPEN = """
+import sys
+from pathlib import Path
+from mlcards.store.database import open_database
+database = open_database(Path(sys.argv[1]))
+print("open", flush=True)
+sys.stdin.read()
+database.close()
+"""
+
+
+def test_two_backups_in_the_same_second_are_both_kept_and_listed_newest_first(studied: Database):
+    first = create_backup(studied.path, DAY, "before-restore")
+    second = create_backup(studied.path, DAY, "before-restore")
+    assert first != second and first.exists() and second.exists()
+    assert list_backups(studied.path)[0] == second
+
+
+def test_restore_takes_a_backup_by_the_name_it_is_listed_under(tmp_path: Path):
+    home = tmp_path / "home"
+    made = Path(run(home, "backup").stdout.split()[-1])
+    restored = run(home, "restore", made.name)
+    assert restored.returncode == 0, restored.stderr
+    assert f"from {made}" in restored.stdout

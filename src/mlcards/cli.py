@@ -20,7 +20,7 @@ from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import deck_selected
 from mlcards.paths import default_config_path, default_database_path
-from mlcards.store.backup import create_backup, daily_backup, list_backups, newest_backup_hint, restore_backup
+from mlcards.store.backup import backup_dir, create_backup, daily_backup, list_backups, newest_backup_hint, restore_backup
 from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
 from mlcards.store.database import DatabaseError
 from mlcards.store.registry import registered_paths
@@ -292,6 +292,8 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
             print(f"No backups of {database_path} yet.", file=out)
         for backup in backups:
             print(f"{backup}  ({backup.stat().st_size // 1024} KiB)", file=out)
+        if backups:
+            print("\nNewest first. Restore one with: mlcards restore FILE (its name is enough), or: mlcards restore latest", file=out)
         return EXIT_OK
     if choice == "latest":
         if not backups:
@@ -300,6 +302,8 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
         chosen = backups[0]
     else:
         chosen = Path(choice).expanduser()
+        if not chosen.exists() and (listed := backup_dir(database_path) / choice).exists():
+            chosen = listed  # a name as `mlcards restore` lists it
     try:
         kept = restore_backup(database_path, chosen, datetime.now().astimezone())
     except DatabaseError as error:

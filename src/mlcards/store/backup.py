@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mlcards.store.database import APPLICATION_ID, DatabaseError
+from mlcards.store.inuse import InUse, hold_exclusive
 
 BACKUP_SUFFIX = ".sqlite3"
 DAILY = "daily"
@@ -29,13 +30,20 @@ def list_backups(database_path: Path) -> list[Path]:
     folder = backup_dir(database_path)
     if not folder.is_dir():
         return []
-    return sorted((p for p in folder.iterdir() if p.suffix == BACKUP_SUFFIX), key=lambda p: p.name, reverse=True)
+    # Creation order; the name only breaks ties (names carry the second, which two backups can share).
+    backups = [p for p in folder.iterdir() if p.suffix == BACKUP_SUFFIX]
+    return sorted(backups, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
 
 
 def create_backup(database_path: Path, now: datetime, label: str = "manual") -> Path:
     folder = backup_dir(database_path)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{now.strftime('%Y-%m-%d-%H%M%S')}-{label}{BACKUP_SUFFIX}"
+    stamp = now.strftime("%Y-%m-%d-%H%M%S")
+    target = folder / f"{stamp}-{label}{BACKUP_SUFFIX}"
+    copy_number = 1
+    while target.exists():  # two backups in one second (e.g. two restores): never overwrite one
+        copy_number += 1
+        target = folder / f"{stamp}-{label}-{copy_number}{BACKUP_SUFFIX}"
     partial = target.with_name(target.name + ".partial")
     _copy(database_path, partial)
     os.replace(partial, target)
@@ -98,8 +106,23 @@ def check_backup(backup: Path) -> None:
 
 
 def restore_backup(database_path: Path, backup: Path, now: datetime) -> Path | None:
-    """Replace the database with `backup`; the current file is kept aside first and returned."""
+    """Replace the database with `backup`; the current file is kept aside first and returned.
+    Refused while another mlcards process has the database open."""
     check_backup(backup)
+    try:
+        hold = hold_exclusive(database_path) if database_path.parent.is_dir() else None
+    except InUse as error:
+        raise DatabaseError(
+            f"{database_path} is open in another mlcards (the review app, an export or an add); close it, then run restore again"
+        ) from error
+    try:
+        return _replace_database(database_path, backup, now)
+    finally:
+        if hold is not None:
+            hold.close()
+
+
+def _replace_database(database_path: Path, backup: Path, now: datetime) -> Path | None:
     kept: Path | None = None
     if database_path.exists():
         try:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from mlcards.store.inuse import hold_shared
 from mlcards.store.migrations import SCHEMA_VERSION, upgrade
 
 APPLICATION_ID = 0x4D4C4344  # "MLCD": tells an mlcards database from any other SQLite file
@@ -29,6 +30,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
+        self._hold = hold_shared(path)  # so `restore` cannot replace the file while it is open here
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -66,6 +68,9 @@ class Database:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None
 
 
 def open_database(path: Path) -> Database:
