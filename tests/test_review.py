@@ -127,6 +127,18 @@ def test_cram_reviews_everything_and_touches_nothing(five_cards: Database):
     assert rows(five_cards.path, "SELECT * FROM review_log") == []
 
 
+def test_in_cram_a_suspend_is_kept_but_a_bury_only_skips_the_card_for_the_session(five_cards: Database):
+    session = ReviewSession(five_cards, Settings(), MONDAY, cram=True, seed=3)
+    suspended, buried = session.current, None
+    session.suspend()
+    buried = session.current
+    session.bury()
+    assert suspended is not None and buried is not None and session.remaining == 3
+    states = {row["id"]: (row["suspended"], row["buried_until"]) for row in rows(five_cards.path, "SELECT * FROM schedule")}
+    assert states[suspended.schedule_id] == (1, None)
+    assert states[buried.schedule_id] == (0, None)
+
+
 def test_filters_limit_the_queue_to_a_deck_with_its_subdecks_and_to_tags(database: Database, write_deck: WriteDeck):
     write_deck(deck_yaml("a", "ML::Vision", 2, "[cv]"), "a.yaml")
     write_deck(deck_yaml("b", "ML::Vision::Detection", 2, "[cv, detection]"), "b.yaml")

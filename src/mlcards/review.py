@@ -270,18 +270,20 @@ class ReviewSession:
 
     # --- setting cards aside -------------------------------------------------------------
     def suspend(self) -> None:
-        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = ?")
+        """Take the current card out of every review until it is unsuspended (from the browser).
+        A decision about the card, not a grade: it is written in cram mode too."""
+        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = ?", in_cram=True)
 
     def bury(self) -> None:
-        """Hide the current card until tomorrow's study day."""
+        """Hide the current card until tomorrow's study day; in cram mode, skip it for this session."""
         tomorrow = (self.today + timedelta(days=1)).isoformat()
-        self._set_aside(f"UPDATE schedule SET buried_until = '{tomorrow}' WHERE id = ?")
+        self._set_aside(f"UPDATE schedule SET buried_until = '{tomorrow}' WHERE id = ?", in_cram=False)
 
-    def _set_aside(self, update: str) -> None:
+    def _set_aside(self, update: str, in_cram: bool) -> None:
         card = self.current
         if card is None:
             raise LookupError("no card to set aside")
-        if not self.cram:
+        if in_cram or not self.cram:
             with self.database.transaction() as connection:
                 connection.execute(update, (card.schedule_id,))
         self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)

@@ -156,6 +156,18 @@ async def test_edit_opens_the_editor_at_the_cards_line_and_shows_the_edit(
     assert rows(collection, "SELECT front FROM card WHERE card_id = 'cosface-logit'") == [("What is the CosFace logit, edited?",)]
 
 
+async def test_an_editor_that_cannot_start_is_reported_and_the_review_goes_on(make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "no-such-editor-anywhere")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_review(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert any("Could not start the editor 'no-such-editor-anywhere'" in str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, ReviewScreen) and app.is_running
+
+
 async def test_a_summary_closes_the_session(make_app, collection) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

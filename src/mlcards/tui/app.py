@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from mlcards.collection import Collection
 from mlcards.decks.problems import Problem
+from mlcards.paths import shipped_decks_dir
 from mlcards.review import ReviewFilter, ReviewSession
 from mlcards.store.sync import SyncReport
 from mlcards.tui.home import HomeScreen
@@ -125,15 +126,31 @@ class MLCardsApp(App[None]):
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
 
     # --- the editor ----------------------------------------------------------------------
-    def edit_file(self, path: str, line: int) -> SyncReport:
-        """Open a deck file in $VISUAL / $EDITOR at a line, then sync what was saved."""
+    def edit_file(self, path: str, line: int) -> SyncReport | None:
+        """Open a deck file in $VISUAL / $EDITOR at a line, then sync what was saved.
+        None (after telling the learner why) when the editor cannot be started."""
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         command = [*shlex.split(editor), f"+{line}", str(Path(path))]
         try:
-            with self.suspend():
-                subprocess.run(command, check=False)
-        except SuspendNotSupported:  # no terminal to hand over (headless, web): run it directly
-            subprocess.run(command, check=False, stdin=subprocess.DEVNULL, capture_output=True)
+            try:
+                with self.suspend():
+                    subprocess.run(command, check=False)
+            except SuspendNotSupported:  # no terminal to hand over (headless, web): run it directly
+                subprocess.run(command, check=False, stdin=subprocess.DEVNULL, capture_output=True)
+        except OSError as error:
+            self.notify(
+                f"Could not start the editor '{editor}' ({error.strerror}). Set $EDITOR or $VISUAL to your editor's command.",
+                severity="error",
+                timeout=10,
+            )
+            return None
+        if Path(path).resolve().is_relative_to(shipped_decks_dir().resolve()):
+            self.notify(
+                "That card is in a deck shipped with mlcards: an upgrade replaces the file and your edit. "
+                "To keep a change, write the card in your own deck file and `mlcards add` it.",
+                severity="warning",
+                timeout=10,
+            )
         return self.sync_after_edit()
 
     # --- command palette -----------------------------------------------------------------

@@ -252,7 +252,7 @@ class ReviewScreen(Screen[None]):
         if not self.finished:
             self.session.bury()
             self.set_aside += 1
-            self.notify("Card buried until tomorrow.", timeout=3)
+            self.notify("Skipped for this cram session." if self.session.cram else "Card buried until tomorrow.", timeout=3)
             self._next()
 
     def action_edit(self) -> None:
@@ -260,6 +260,8 @@ class ReviewScreen(Screen[None]):
         if card is None:
             return
         report = self.mlcards.edit_file(card.file_path, card.line)
+        if report is None:  # the editor could not be started; the app said why
+            return
         if report.problems:
             self.notify(
                 f"The edited deck has {len(report.problems)} problem(s); the last good version is kept.\n{report.problems[0]}",
