@@ -10,6 +10,7 @@ import pytest
 
 from mlcards.config import Settings
 from mlcards.review import Answer, ReviewFilter, ReviewSession
+from mlcards.store.counts import deck_counts
 from mlcards.store.database import Database, open_database
 from mlcards.store.sync import sync
 
@@ -127,16 +128,13 @@ def test_cram_reviews_everything_and_touches_nothing(five_cards: Database):
     assert rows(five_cards.path, "SELECT * FROM review_log") == []
 
 
-def test_in_cram_a_suspend_is_kept_but_a_bury_only_skips_the_card_for_the_session(five_cards: Database):
+def test_in_cram_suspend_and_bury_only_skip_the_card_for_the_session(five_cards: Database):
+    before = rows(five_cards.path, "SELECT * FROM schedule")
     session = ReviewSession(five_cards, Settings(), MONDAY, cram=True, seed=3)
-    suspended, buried = session.current, None
     session.suspend()
-    buried = session.current
     session.bury()
-    assert suspended is not None and buried is not None and session.remaining == 3
-    states = {row["id"]: (row["suspended"], row["buried_until"]) for row in rows(five_cards.path, "SELECT * FROM schedule")}
-    assert states[suspended.schedule_id] == (1, None)
-    assert states[buried.schedule_id] == (0, None)
+    assert session.remaining == 3
+    assert rows(five_cards.path, "SELECT * FROM schedule") == before
 
 
 def test_filters_limit_the_queue_to_a_deck_with_its_subdecks_and_to_tags(database: Database, write_deck: WriteDeck):
@@ -158,6 +156,20 @@ def test_suspended_and_buried_cards_are_left_out(five_cards: Database):
     assert schedule_of(five_cards.path, "demo", "c2")["buried_until"] == "2026-03-10"
     assert ReviewSession(five_cards, Settings(), MONDAY).remaining == 3
     assert ReviewSession(five_cards, Settings(), MONDAY + timedelta(days=1)).remaining == 4
+
+
+def test_a_buried_card_counts_nowhere_and_leaves_the_queue_even_while_awaiting_its_redrill(five_cards: Database):
+    session = ReviewSession(five_cards, Settings(), MONDAY)
+    failed = session.current
+    session.answer(Answer.AGAIN, MONDAY)  # waits for its same-day repeat
+    session.bury()  # buries the next new card
+    while session.current is not None and session.current.schedule_id != failed.schedule_id:  # type: ignore[union-attr]
+        session.answer(Answer.GOOD, MONDAY)
+    session.bury()  # the failed card, now up for its repeat
+    today = MONDAY.date()
+    (counts,) = deck_counts(five_cards, today)
+    assert (counts.new, counts.learning) == (1, 0)  # the fifth card; the buried new one does not count
+    assert ReviewSession(five_cards, Settings(), MONDAY).remaining == 1
 
 
 def test_each_cloze_deletion_number_is_its_own_prompt(database: Database, write_deck: WriteDeck):

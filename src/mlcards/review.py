@@ -107,7 +107,7 @@ class ReviewSession:
                 self._random.shuffle(cards)
                 return cards
             not_buried = "(s.buried_until IS NULL OR s.buried_until <= :today)"
-            redrills = self._select(connection, "s.redrill_on = :today", "s.last_reviewed", today=today)
+            redrills = self._select(connection, f"s.redrill_on = :today AND {not_buried}", "s.last_reviewed", today=today)
             done: dict[str, int] = dict(
                 connection.execute("SELECT kind, count(*) FROM review_log WHERE study_day = ? GROUP BY kind", (today,)).fetchall()
             )
@@ -270,20 +270,20 @@ class ReviewSession:
 
     # --- setting cards aside -------------------------------------------------------------
     def suspend(self) -> None:
-        """Take the current card out of every review until it is unsuspended (from the browser).
-        A decision about the card, not a grade: it is written in cram mode too."""
-        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = ?", in_cram=True)
+        """Take the current card out of every review until it is unsuspended (from the browser)."""
+        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = ?")
 
     def bury(self) -> None:
-        """Hide the current card until tomorrow's study day; in cram mode, skip it for this session."""
+        """Hide the current card until tomorrow's study day."""
         tomorrow = (self.today + timedelta(days=1)).isoformat()
-        self._set_aside(f"UPDATE schedule SET buried_until = '{tomorrow}' WHERE id = ?", in_cram=False)
+        self._set_aside(f"UPDATE schedule SET buried_until = '{tomorrow}' WHERE id = ?")
 
-    def _set_aside(self, update: str, in_cram: bool) -> None:
+    def _set_aside(self, update: str) -> None:
+        """In cram mode, which changes nothing stored, the card only leaves this session."""
         card = self.current
         if card is None:
             raise LookupError("no card to set aside")
-        if in_cram or not self.cram:
+        if not self.cram:
             with self.database.transaction() as connection:
                 connection.execute(update, (card.schedule_id,))
         self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)

@@ -19,14 +19,16 @@ class DeckCounts:
     suspended: int
 
 
+# Buried prompts count nowhere until their day comes (as in the review queue).
 # Each count is a range over ix_schedule_state (or ix_schedule_redrill); "+deck_id" keeps the
 # planner from scanning the whole deck index instead of the range.
 _COUNT_QUERIES = {
     # Equality on due (IS NULL) leaves deck_id in index order: grouping needs no temp b-tree.
     "new": "SELECT deck_id, count(*) FROM schedule INDEXED BY ix_schedule_state "
-    "WHERE active = 1 AND suspended = 0 AND due IS NULL GROUP BY deck_id",
+    "WHERE active = 1 AND suspended = 0 AND due IS NULL AND (buried_until IS NULL OR buried_until <= :today) GROUP BY deck_id",
     "learning": "SELECT deck_id, count(*) FROM schedule INDEXED BY ix_schedule_redrill "
-    "WHERE redrill_on = :today AND suspended = 0 AND active = 1 GROUP BY +deck_id",
+    "WHERE redrill_on = :today AND suspended = 0 AND active = 1 AND (buried_until IS NULL OR buried_until <= :today) "
+    "GROUP BY +deck_id",
     "due": "SELECT deck_id, count(*) FROM schedule WHERE active = 1 AND suspended = 0 AND due <= :today "
     "AND (buried_until IS NULL OR buried_until <= :today) GROUP BY +deck_id",
     "suspended": "SELECT deck_id, count(*) FROM schedule WHERE active = 1 AND suspended = 1 GROUP BY +deck_id",
@@ -55,8 +57,13 @@ def deck_counts(database: Database, today: date) -> list[DeckCounts]:
 
 
 def answered_on(database: Database, day: date) -> int:
-    query = "SELECT count(*) FROM review_log WHERE study_day = ?"
-    return int(database.connection.execute(query, (day.isoformat(),)).fetchone()[0])
+    return sum(answered_by_kind(database, day).values())
+
+
+def answered_by_kind(database: Database, day: date) -> dict[str, int]:
+    """Answers on a study day per kind: 'new', 'review', 'redrill'."""
+    query = "SELECT kind, count(*) FROM review_log WHERE study_day = ? GROUP BY kind"
+    return dict(database.connection.execute(query, (day.isoformat(),)).fetchall())
 
 
 def streak(database: Database, today: date) -> int:

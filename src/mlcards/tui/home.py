@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.decktree import build_tree
 from mlcards.review import ReviewFilter
-from mlcards.store.counts import answered_on, deck_counts, streak
+from mlcards.store.counts import answered_by_kind, deck_counts, streak
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -82,14 +82,16 @@ class HomeScreen(Screen[None]):
             )
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
-        done, days = answered_on(database, today), streak(database, today)
+        by_kind, days = answered_by_kind(database, today), streak(database, today)
+        new_today = min(tree.new, max(0, self.mlcards.collection.settings.new_cards_per_day - by_kind.get("new", 0)))
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
-            f"  ·  {done} answered  ·  streak {days} day{'s' if days != 1 else ''}  ·  ",
+            f"  ·  {sum(by_kind.values())} answered  ·  streak {days} day{'s' if days != 1 else ''}  ·  ",
             (f"{tree.due + tree.learning} due", "green"),
             "  ·  ",
-            (f"{tree.new} new", "blue"),
+            (f"{new_today} new", "blue"),
+            (f" of {tree.new} unseen" if tree.new > new_today else "", "dim"),
         )
         self.query_one("#today", Static).update(summary)
 

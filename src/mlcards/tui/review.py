@@ -37,6 +37,7 @@ _COLOURS: dict[Answer, str] = {
 REVEAL_HINT = "Press space to show the answer"
 PREPARE_DELAY_S = 0.001  # any delay will do: what matters is a turn of the event loop of its own
 DRAWS_PER_FULL_COLLECTION = 50  # fronts and backs: about 25 cards
+_CRAM_SKIP = "Skipped for this cram session (cram changes nothing stored: suspend or bury in a normal review)."
 LONGEST_COUNTED_ANSWER_MS = 120_000  # a learner who walked away is not 20 minutes slow
 
 
@@ -245,14 +246,19 @@ class ReviewScreen(Screen[None]):
         if not self.finished:
             self.session.suspend()
             self.set_aside += 1
-            self.notify("Card suspended: browse (b on home), select it and press s to bring it back.", timeout=4)
+            self.notify(
+                _CRAM_SKIP
+                if self.session.cram
+                else "Card suspended: browse (b on home), select it and press s to bring it back.",
+                timeout=4,
+            )
             self._next()
 
     def action_bury(self) -> None:
         if not self.finished:
             self.session.bury()
             self.set_aside += 1
-            self.notify("Skipped for this cram session." if self.session.cram else "Card buried until tomorrow.", timeout=3)
+            self.notify(_CRAM_SKIP if self.session.cram else "Card buried until tomorrow.", timeout=3)
             self._next()
 
     def action_edit(self) -> None:
