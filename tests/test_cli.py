@@ -138,7 +138,8 @@ def test_a_broken_registered_file_is_reported_on_every_run(home: Path, write_dec
     result = run(home, "status")
     assert result.returncode == 1
     assert "duplicate card id 'attention-scale'" in result.stderr
-    assert "last good version" in result.stderr
+    assert "ran on the last good version of these deck files" in result.stderr
+    assert "nothing was written" not in result.stderr  # status did run; the broken file is what was skipped
 
 
 def test_db_flag_and_environment_variable_choose_the_database(home: Path, tmp_path: Path):
@@ -231,6 +232,12 @@ def test_reviewing_an_unknown_deck_says_so(home: Path):
     result = run(home, "review", "--deck", "No Such Deck")
     assert result.returncode == 1
     assert "no deck named 'No Such Deck' — 'mlcards decks' lists deck names and ids" in result.stderr
+
+
+def test_reviewing_a_tag_no_card_has_says_so(home: Path):
+    result = run(home, "review", "--cram", "--tag", "no-such-tag")
+    assert result.returncode == 1
+    assert "no card has the tag 'no-such-tag'" in result.stderr
 
 
 def test_config_init_leaves_an_existing_file_alone(home: Path):

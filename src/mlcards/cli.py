@@ -21,7 +21,7 @@ from mlcards.decktree import build_tree
 from mlcards.domain import deck_selected
 from mlcards.paths import default_config_path, default_database_path
 from mlcards.store.backup import backup_dir, create_backup, daily_backup, list_backups, newest_backup_hint, restore_backup
-from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
+from mlcards.store.counts import answered_on, deck_counts, deck_list, streak, tag_in_use
 from mlcards.store.database import DatabaseError
 from mlcards.store.registry import registered_paths
 
@@ -172,6 +172,10 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         ):
             print(f"mlcards: no deck named '{deck}' — 'mlcards decks' lists deck names and ids", file=err)
             return EXIT_PROBLEMS
+        unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database, tag)]
+        if unknown_tags:
+            print(f"mlcards: no card has the tag '{unknown_tags[0]}' — tags are matched exactly, as written in the YAML", file=err)
+            return EXIT_PROBLEMS
         from mlcards.tui.launch import run_review  # imported late: Textual is only needed here
 
         run_review(
@@ -184,8 +188,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     else:
         _print_status(collection, now, args.json, out)
     if report.problems:
-        print("\nThe database still holds the last good version of these decks:", file=err)
-        return _report_problems(report.problems, err)
+        print(f"\nmlcards {args.command or 'review'} ran on the last good version of these deck files:", file=err)
+        return _report_problems(report.problems, err, "fix them and the next command picks them up")
     return EXIT_OK
 
 
@@ -231,11 +235,11 @@ def _check(paths: list[Path], out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _report_problems(problems: list[Problem], err: TextIO) -> int:
+def _report_problems(problems: list[Problem], err: TextIO, outcome: str = "nothing was written") -> int:
     for problem in problems:
         print(problem, file=err)
     files = len({problem.path for problem in problems})
-    print(f"{len(problems)} problem(s) in {files} file(s); nothing was written.", file=err)
+    print(f"{len(problems)} problem(s) in {files} file(s); {outcome}.", file=err)
     return EXIT_PROBLEMS
 
 
