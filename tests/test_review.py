@@ -181,9 +181,16 @@ def test_each_cloze_deletion_number_is_its_own_prompt(database: Database, write_
             )
         ],
     )
-    session = ReviewSession(database, Settings(), MONDAY)
-    assert [(session.current.card_id, session.current.ordinal)] == [("fp16", 1)]  # type: ignore[union-attr]
-    assert session.remaining == 2
+    assert rows(database.path, "SELECT ordinal FROM schedule ORDER BY ordinal") == [{"ordinal": 1}, {"ordinal": 2}]
+    monday = ReviewSession(database, Settings(), MONDAY)
+    assert [(card.card_id, card.ordinal) for card in [monday.current] if card] == [("fp16", 1)]
+    assert monday.remaining == 1  # its sibling c2 waits: c1's answer would give it away
+    monday.answer(Answer.GOOD, MONDAY)
+    tuesday = ReviewSession(database, Settings(), MONDAY + timedelta(days=1))
+    assert [(card.ordinal, card.is_new) for card in [tuesday.current] if card] == [(1, False)] and tuesday.remaining == 1
+    tuesday.answer(Answer.GOOD, MONDAY + timedelta(days=1))
+    wednesday = ReviewSession(database, Settings(), MONDAY + timedelta(days=2))
+    assert [(card.ordinal, card.is_new) for card in [wednesday.current] if card] == [(2, True)]
 
 
 def test_answering_after_the_session_ends_is_an_error(five_cards: Database):

@@ -23,6 +23,7 @@ from mlcards.store.filters import filter_clauses, selected_deck_ids
 from mlcards.store.values import day_text, parse_day, timestamp
 
 REDRILL_GAP = 3  # cards shown before a failed card comes back, so the answer is not still on screen
+NEW_CANDIDATES_PER_SLOT = 4  # new prompts read per daily slot, so skipped siblings still leave the slots full
 
 
 class Answer(IntEnum):
@@ -118,13 +119,15 @@ class ReviewSession:
                 today=today,
                 room=max(0, self.settings.reviews_per_day - done.get("review", 0)),
             )
-            new = self._select(
+            new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0))
+            candidates = self._select(
                 connection,
                 f"s.due IS NULL AND {not_buried}",
                 "d.name, c.position, s.ordinal LIMIT :room",
                 today=today,
-                room=max(0, self.settings.new_cards_per_day - done.get("new", 0)),
+                room=new_room * NEW_CANDIDATES_PER_SLOT,
             )
+        new = _without_siblings(candidates, {(card.deck_id, card.card_id) for card in [*redrills, *reviews]})[:new_room]
         return [replace(card, redrill=True) for card in redrills] + _interleave(reviews, new)
 
     @property
@@ -343,6 +346,18 @@ def set_suspended(database: Database, schedule_id: int, suspended: bool) -> None
     """Suspend or unsuspend one prompt outside a session (from the browser)."""
     with database.transaction() as connection:
         connection.execute("UPDATE schedule SET suspended = ? WHERE id = ?", (suspended, schedule_id))
+
+
+def _without_siblings(new: list[QueuedCard], taken: set[tuple[str, str]]) -> list[QueuedCard]:
+    """At most one new prompt per card a day, and none of a card already in today's queue: one
+    cloze deletion's answer often gives away its sibling's (as Anki buries new siblings)."""
+    kept = []
+    for card in new:
+        key = (card.deck_id, card.card_id)
+        if key not in taken:
+            taken.add(key)
+            kept.append(card)
+    return kept
 
 
 def _interleave(reviews: list[QueuedCard], new: list[QueuedCard]) -> list[QueuedCard]:
