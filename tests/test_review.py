@@ -65,6 +65,17 @@ def test_a_card_answered_below_good_comes_back_the_same_day_without_moving_its_s
     assert kinds == ["new", "new", "redrill", "redrill"]
 
 
+def test_a_redrill_previews_the_schedule_set_by_the_days_first_answer(five_cards: Database):
+    session = ReviewSession(five_cards, Settings(), MONDAY)
+    failed = session.current
+    session.answer(Answer.AGAIN, MONDAY)
+    while session.current is not None and not session.current.redrill:
+        session.answer(Answer.GOOD, MONDAY)
+    assert failed is not None and session.current is not None and session.current.schedule_id == failed.schedule_id
+    assert session.preview_interval(session.current, Answer.GOOD) == 1  # due tomorrow, as the first answer set
+    assert session.preview_interval(session.current, Answer.AGAIN) is None  # once more today
+
+
 def test_a_pending_redrill_survives_a_restart_the_same_day(five_cards: Database):
     session = ReviewSession(five_cards, Settings(new_cards_per_day=1), MONDAY)
     session.answer(Answer.AGAIN, MONDAY)

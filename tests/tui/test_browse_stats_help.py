@@ -149,6 +149,23 @@ async def test_the_command_palette_offers_every_action(make_app) -> None:
         assert isinstance(app.screen, StatsScreen)
 
 
+async def test_the_command_palette_lists_each_action_once(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        callbacks = [command.callback for command in app.get_system_commands(app.screen)]
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert len(titles) == len(set(titles)) == len(callbacks)
+        assert not any(title.startswith(("Browse (", "Stats (", "Study all due (")) for title in titles)
+
+
+async def test_down_in_the_search_box_moves_to_the_list(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await browse(app, pilot, "logit")
+        await pilot.press("down")
+        assert screen.query_one("#results").has_focus
+
+
 async def test_ctrl_t_switches_between_light_and_dark_themes(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -33,7 +33,7 @@ class MLCardsApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+t", "toggle_theme", "Theme"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # q or Esc are shown on each screen; ? lists it
     ]
 
     def __init__(
@@ -162,7 +162,8 @@ class MLCardsApp(App[None]):
         yield SystemCommand("Statistics", "Heatmap, forecast, retention and mastery per topic", self.action_stats)
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch between the light and dark themes", self.action_toggle_theme)
-        seen = {"help", "toggle_theme", "quit", "app.quit", "command_palette"}
+        # Actions the entries above already offer are not listed again from the screen's bindings.
+        seen = {"help", "toggle_theme", "quit", "app.quit", "command_palette", "study_all", "browse", "stats", "leave"}
         for binding in type(screen).BINDINGS:  # every action of the screen, enabled right now or not
             if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
                 continue

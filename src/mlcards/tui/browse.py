@@ -32,6 +32,7 @@ class BrowseScreen(Screen[None]):
         Binding("escape", "leave", "Home"),
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("down", "focus_list", "To the list", show=False),  # from the search box; the list uses down itself
         Binding("s", "toggle_suspended", "Suspend/unsuspend"),  # reaches the screen only when the list has focus
     ]
 
@@ -62,7 +63,7 @@ class BrowseScreen(Screen[None]):
         yield table
         with VerticalScroll(id="detail"):
             yield Static(id="detail-body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.index = load_index(self.mlcards.collection.database, self.mlcards.today())
@@ -71,6 +72,9 @@ class BrowseScreen(Screen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.apply_filter(event.value)
+
+    def action_focus_list(self) -> None:
+        self.query_one("#results", DataTable).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#results", DataTable).focus()

@@ -26,9 +26,9 @@ def _count(value: int, style: str) -> Text:
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "study", "Study deck", priority=True),  # before the table turns enter into a selection
+        Binding("enter", "study", "Study", priority=True),  # before the table turns enter into a selection
         Binding("a", "study_all", "Study all due"),
-        Binding("c", "cram", "Cram deck"),
+        Binding("c", "cram", "Cram"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("r", "refresh", "Sync"),
@@ -49,7 +49,7 @@ class HomeScreen(Screen[None]):
         table.add_column("Due", key="due")
         table.add_column("Total", key="total")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown, so this is the only place counts are read.

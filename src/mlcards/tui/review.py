@@ -54,10 +54,10 @@ def interval_label(days: int | None) -> str:
 class ReviewScreen(Screen[None]):
     BINDINGS = [
         Binding("space,enter", "reveal", "Show answer", key_display="space"),
-        Binding("1", "grade('1')", "Again"),
-        Binding("2", "grade('2')", "Hard"),
-        Binding("3", "grade('3')", "Good"),
-        Binding("4", "grade('4')", "Easy"),
+        Binding("1", "grade('1')", "Again", show=False),  # the answer bar shows 1-4 with their intervals
+        Binding("2", "grade('2')", "Hard", show=False),
+        Binding("3", "grade('3')", "Good", show=False),
+        Binding("4", "grade('4')", "Easy", show=False),
         Binding("u", "undo", "Undo"),
         Binding("s", "suspend", "Suspend"),
         Binding("b", "bury", "Bury"),
@@ -93,7 +93,7 @@ class ReviewScreen(Screen[None]):
             yield ProgressMeter(id="review-progress")
         yield CardView(id="card")
         yield AnswerBar(id="answers")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.started = self.mlcards.now()

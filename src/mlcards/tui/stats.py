@@ -41,7 +41,7 @@ class StatsScreen(Screen[None]):
             yield Static(id="heatmap", classes="panel")
             yield Static(id="forecast", classes="panel")
             yield Static(id="mastery", classes="panel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
