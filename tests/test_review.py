@@ -169,6 +169,20 @@ def test_suspended_and_buried_cards_are_left_out(five_cards: Database):
     assert ReviewSession(five_cards, Settings(), MONDAY + timedelta(days=1)).remaining == 4
 
 
+def test_undo_takes_back_a_suspend_or_a_bury_exactly(five_cards: Database):
+    before = rows(five_cards.path, "SELECT * FROM schedule")
+    session = ReviewSession(five_cards, Settings(), MONDAY)
+    first = session.current
+    session.suspend()
+    second = session.current
+    session.bury()
+    assert session.remaining == 3
+    assert session.undo() == second and session.current == second
+    assert session.undo() == first and session.current == first
+    assert session.remaining == 5
+    assert rows(five_cards.path, "SELECT * FROM schedule") == before
+
+
 def test_a_buried_card_counts_nowhere_and_leaves_the_queue_even_while_awaiting_its_redrill(five_cards: Database):
     session = ReviewSession(five_cards, Settings(), MONDAY)
     failed = session.current

@@ -89,7 +89,7 @@ class ReviewSession:
         self.today = study_day(now, settings.day_start_hour)
         self._random = random.Random(seed)
         self._queue: deque[QueuedCard] = deque(self._build_queue())
-        self._undo_stack: list[tuple[QueuedCard, AnswerResult, int]] = []  # card, result, queue length before
+        self._undo_stack: list[_Answered | _SetAside] = []
         self.answered = 0
         self.total_planned = len(self._queue)
 
@@ -165,7 +165,7 @@ class ReviewSession:
         if result.again_today:
             self._queue.insert(min(REDRILL_GAP, len(self._queue)), replace(card, redrill=True, state=result.state))
         self.answered += 1
-        self._undo_stack.append((card, result, queue_length))
+        self._undo_stack.append(_Answered(card, result, queue_length))
         return result
 
     def _answer_in_memory(self, card: QueuedCard, grade: int) -> AnswerResult:
@@ -228,10 +228,21 @@ class ReviewSession:
         return AnswerResult(cursor.lastrowid, after, due, again_today)
 
     def undo(self) -> QueuedCard:
-        """Take back the last answer: the schedule is restored and its log row removed exactly."""
+        """Take back the last answer, suspend or bury: the schedule is restored exactly (an
+        answer's log row is removed) and the card is the current one again."""
         if not self._undo_stack:
             raise LookupError("nothing to undo")
-        card, result, queue_length = self._undo_stack.pop()
+        step = self._undo_stack.pop()
+        if isinstance(step, _SetAside):
+            if not self.cram:
+                with self.database.transaction() as connection:
+                    connection.execute(
+                        "UPDATE schedule SET suspended = ?, buried_until = ? WHERE id = ?",
+                        (step.suspended, step.buried_until, step.card.schedule_id),
+                    )
+            self._queue.appendleft(step.card)
+            return step.card
+        card, result, queue_length = step.card, step.result, step.queue_length
         if result.log_id is not None:
             with self.database.transaction() as connection:
                 before = connection.execute(_SELECT_BEFORE, (result.log_id,)).fetchone()
@@ -246,6 +257,10 @@ class ReviewSession:
             self._queue.pop()
         self.answered -= 1
         return card
+
+    @property
+    def last_undoable_was_answer(self) -> bool:
+        return bool(self._undo_stack) and isinstance(self._undo_stack[-1], _Answered)
 
     def reload_content(self) -> None:
         """Re-read the queued cards' text after their deck files were synced (e.g. edited in
@@ -286,11 +301,31 @@ class ReviewSession:
         card = self.current
         if card is None:
             raise LookupError("no card to set aside")
-        if not self.cram:
+        if self.cram:
+            before: tuple[int, str | None] = (0, None)
+        else:
             with self.database.transaction() as connection:
+                before = connection.execute(
+                    "SELECT suspended, buried_until FROM schedule WHERE id = ?", (card.schedule_id,)
+                ).fetchone()
                 connection.execute(update, (card.schedule_id,))
+        # Any same-day copy of the card leaves too; undo puts back the one that was current.
         self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)
-        self._undo_stack.clear()  # undo covers answers; an answer before a set-aside card stays
+        self._undo_stack.append(_SetAside(card, *before))
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    card: QueuedCard
+    result: AnswerResult
+    queue_length: int  # before the answer: a re-queued copy is dropped again on undo
+
+
+@dataclass(frozen=True, slots=True)
+class _SetAside:
+    card: QueuedCard
+    suspended: int  # the stored values before the suspend or bury
+    buried_until: str | None
 
 
 _QUEUE_SQL = """
