@@ -16,7 +16,7 @@ async def test_home_lists_every_deck_and_subdeck_with_counts_and_todays_work(mak
     app = make_app()
     async with app.run_test(size=(80, 24)):
         text = screen_text(app)
-        assert "Today 2025-03-14  ·  0 answered  ·  streak 0 days" in text
+        assert "Today 2025-03-14 · 0 answered · streak 0 days" in text
         for name in ("All decks", "ML", "Face Recognition", "Losses", "Generative Models", "GAN"):
             assert name in text
         assert app.screen.query_one("#decks").row_count == 6
@@ -45,7 +45,7 @@ async def test_home_counts_follow_the_answers(make_app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("a", "space", "1", "escape")
         assert isinstance(app.screen, HomeScreen)
-        assert "1 answered  ·  streak 1 day  ·  1 due  ·  5 new" in screen_text(app)
+        assert "1 answered · streak 1 day · 1 due · 5 new" in screen_text(app)
 
 
 async def test_cram_reviews_regardless_of_due_dates_and_leaves_schedules_untouched(make_app, collection) -> None:

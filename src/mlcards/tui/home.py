@@ -87,9 +87,9 @@ class HomeScreen(Screen[None]):
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
-            f"  ·  {sum(by_kind.values())} answered  ·  streak {days} day{'s' if days != 1 else ''}  ·  ",
+            f" · {sum(by_kind.values())} answered · streak {days} day{'s' if days != 1 else ''} · ",
             (f"{tree.due + tree.learning} due", "green"),
-            "  ·  ",
+            " · ",
             (f"{new_today} new", "blue"),
             (f" of {tree.new} unseen" if tree.new > new_today else "", "dim"),
         )
