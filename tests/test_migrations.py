@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture
 def v1_database(tmp_path: Path) -> Path:
-    """A copy of the collection schema version 1 wrote (tests/fixtures/make_schema_v1.py)."""
+    """A copy of the collection schema version 1 wrote (tests/fixtures/make_schema_fixture.py)."""
     target = tmp_path / "mlcards.sqlite3"
     shutil.copyfile(FIXTURES / "schema-v1.sqlite3", target)
     return target
@@ -31,7 +31,7 @@ def v1_database(tmp_path: Path) -> Path:
 
 @pytest.fixture(params=[1, 2])
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, int]:
-    """A copy of a collection as each earlier schema version wrote it (tests/fixtures/make_schema_v*.py)."""
+    """A copy of a collection as each earlier schema version wrote it (tests/fixtures/make_schema_fixture.py)."""
     target = tmp_path / "mlcards.sqlite3"
     shutil.copyfile(FIXTURES / f"schema-v{request.param}.sqlite3", target)
     return target, request.param
