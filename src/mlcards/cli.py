@@ -21,8 +21,9 @@ from mlcards.decktree import build_tree
 from mlcards.domain import deck_selected
 from mlcards.paths import default_config_path, default_database_path
 from mlcards.store.backup import backup_dir, create_backup, daily_backup, list_backups, newest_backup_hint, restore_backup
-from mlcards.store.counts import answered_on, deck_counts, deck_list, streak, tag_in_use
+from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
 from mlcards.store.database import DatabaseError
+from mlcards.store.filters import tag_in_use
 from mlcards.store.registry import registered_paths
 
 EXIT_OK = 0
@@ -117,18 +118,11 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return EXIT_UNUSABLE
     try:
         return _run(collection, args, out, err)
-    except Exception as error:
-        if not _is_database_damage(error):
-            raise
+    except sqlite3.DatabaseError as error:
         print(f"mlcards: the database {database_path} looks damaged ({error}).\n{newest_backup_hint(database_path)}", file=err)
         return EXIT_UNUSABLE
     finally:
         collection.close()
-
-
-def _is_database_damage(error: Exception) -> bool:
-    # SQLAlchemy wraps the driver's error and keeps it as `orig`; it is not imported to check.
-    return isinstance(error, sqlite3.DatabaseError) or isinstance(getattr(error, "orig", None), sqlite3.DatabaseError)
 
 
 def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -172,9 +166,11 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         ):
             print(f"mlcards: no deck named '{deck}' — 'mlcards decks' lists deck names and ids", file=err)
             return EXIT_PROBLEMS
-        unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database, tag)]
+        unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database.connection, tag)]
         if unknown_tags:
-            print(f"mlcards: no card has the tag '{unknown_tags[0]}' — tags are matched exactly, as written in the YAML", file=err)
+            print(
+                f"mlcards: no card has the tag '{unknown_tags[0]}' — tags are matched exactly, as written in the YAML", file=err
+            )
             return EXIT_PROBLEMS
         from mlcards.tui.launch import run_review  # imported late: Textual is only needed here
 
@@ -297,7 +293,10 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
         for backup in backups:
             print(f"{backup}  ({backup.stat().st_size // 1024} KiB)", file=out)
         if backups:
-            print("\nNewest first. Restore one with: mlcards restore FILE (its name is enough), or: mlcards restore latest", file=out)
+            print(
+                "\nNewest first. Restore one with: mlcards restore FILE (its name is enough), or: mlcards restore latest",
+                file=out,
+            )
         return EXIT_OK
     if choice == "latest":
         if not backups:

@@ -94,26 +94,35 @@ class ReviewSession:
         self.total_planned = len(self._queue)
 
     # --- the queue -----------------------------------------------------------------------
-    def _select(self, connection: sqlite3.Connection, where: str, order_by: str, **parameters: object) -> list[QueuedCard]:
+    def _select(
+        self, connection: sqlite3.Connection, filters: _Filters, where: str, order_by: str, **parameters: object
+    ) -> list[QueuedCard]:
+        query = f"{_QUEUE_SQL}{filters.sql} AND {where} ORDER BY {order_by}"
+        return [_queued(row) for row in connection.execute(query, {**filters.parameters, **parameters}).fetchall()]
+
+    def _filters(self, connection: sqlite3.Connection) -> _Filters:
+        """The session's deck and tag filter as SQL, resolved once per queue read."""
         deck_ids = None if self.filter.deck is None else selected_deck_ids(connection, self.filter.deck)
-        filters, filter_parameters = filter_clauses(deck_ids, self.filter.tags)
-        query = f"{_QUEUE_SQL}{filters} AND {where} ORDER BY {order_by}"
-        return [_queued(row) for row in connection.execute(query, {**filter_parameters, **parameters}).fetchall()]
+        return _Filters(*filter_clauses(deck_ids, self.filter.tags))
 
     def _build_queue(self) -> list[QueuedCard]:
         today = self.today.isoformat()
         with self.database.snapshot() as connection:
+            filters = self._filters(connection)
             if self.cram:
-                cards = self._select(connection, "1", "d.name, c.position, s.ordinal")
+                cards = self._select(connection, filters, "1", "d.name, c.position, s.ordinal")
                 self._random.shuffle(cards)
                 return cards
             not_buried = "(s.buried_until IS NULL OR s.buried_until <= :today)"
-            redrills = self._select(connection, f"s.redrill_on = :today AND {not_buried}", "s.last_reviewed", today=today)
+            redrills = self._select(
+                connection, filters, f"s.redrill_on = :today AND {not_buried}", "s.last_reviewed", today=today
+            )
             done: dict[str, int] = dict(
                 connection.execute("SELECT kind, count(*) FROM review_log WHERE study_day = ? GROUP BY kind", (today,)).fetchall()
             )
             reviews = self._select(
                 connection,
+                filters,
                 f"s.due IS NOT NULL AND s.due <= :today AND {not_buried} AND (s.redrill_on IS NULL OR s.redrill_on != :today)",
                 "s.due, d.name, c.position, s.ordinal LIMIT :room",
                 today=today,
@@ -122,6 +131,7 @@ class ReviewSession:
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0))
             candidates = self._select(
                 connection,
+                filters,
                 f"s.due IS NULL AND {not_buried}",
                 "d.name, c.position, s.ordinal LIMIT :room",
                 today=today,
@@ -268,7 +278,10 @@ class ReviewSession:
         wanted = json.dumps([card.schedule_id for card in self._queue])
         with self.database.snapshot() as connection:
             where = "c.present AND s.id IN (SELECT value FROM json_each(:wanted))"
-            fresh = {card.schedule_id: card for card in self._select(connection, where, "s.id", wanted=wanted)}
+            fresh = {
+                card.schedule_id: card
+                for card in self._select(connection, self._filters(connection), where, "s.id", wanted=wanted)
+            }
         self._queue = deque(
             replace(
                 queued,
@@ -289,12 +302,11 @@ class ReviewSession:
     # --- setting cards aside -------------------------------------------------------------
     def suspend(self) -> None:
         """Take the current card out of every review until it is unsuspended (from the browser)."""
-        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = ?")
+        self._set_aside("UPDATE schedule SET suspended = 1 WHERE id = :id")
 
     def bury(self) -> None:
         """Hide the current card until tomorrow's study day."""
-        tomorrow = (self.today + timedelta(days=1)).isoformat()
-        self._set_aside(f"UPDATE schedule SET buried_until = '{tomorrow}' WHERE id = ?")
+        self._set_aside("UPDATE schedule SET buried_until = :tomorrow WHERE id = :id")
 
     def _set_aside(self, update: str) -> None:
         """In cram mode, which changes nothing stored, the card only leaves this session."""
@@ -308,10 +320,16 @@ class ReviewSession:
                 before = connection.execute(
                     "SELECT suspended, buried_until FROM schedule WHERE id = ?", (card.schedule_id,)
                 ).fetchone()
-                connection.execute(update, (card.schedule_id,))
+                connection.execute(update, {"id": card.schedule_id, "tomorrow": (self.today + timedelta(days=1)).isoformat()})
         # Any same-day copy of the card leaves too; undo puts back the one that was current.
         self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)
         self._undo_stack.append(_SetAside(card, *before))
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    sql: str  # " AND ..." clauses over card c and deck d
+    parameters: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)

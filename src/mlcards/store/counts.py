@@ -99,9 +99,3 @@ def deck_list(database: Database) -> list[DeckListing]:
         "LEFT JOIN card c ON c.deck_id = d.id AND c.present WHERE d.present GROUP BY d.id ORDER BY d.name"
     ).fetchall()
     return [DeckListing(*row) for row in rows]
-
-
-def tag_in_use(database: Database, tag: str) -> bool:
-    """Whether any present card carries this tag (exactly, as review and export match it)."""
-    query = "SELECT 1 FROM card WHERE present AND instr(' ' || tags || ' ', ?) > 0 LIMIT 1"
-    return database.connection.execute(query, (f" {tag} ",)).fetchone() is not None

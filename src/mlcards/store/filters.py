@@ -27,3 +27,9 @@ def filter_clauses(deck_ids: list[str] | None, tags: tuple[str, ...]) -> tuple[s
         clauses.append(f"instr(' ' || c.tags || ' ', :tag{index}) > 0")
         parameters[f"tag{index}"] = f" {tag} "
     return "".join(f" AND {clause}" for clause in clauses), parameters
+
+
+def tag_in_use(connection: sqlite3.Connection, tag: str) -> bool:
+    """Whether any present card carries this tag, matched as review and export match it."""
+    filters, parameters = filter_clauses(None, (tag,))
+    return connection.execute(f"SELECT 1 FROM card c WHERE c.present{filters} LIMIT 1", parameters).fetchone() is not None

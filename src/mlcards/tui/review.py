@@ -236,13 +236,13 @@ class ReviewScreen(Screen[None]):
         if not self.session.can_undo:
             self.notify("Nothing to undo.")
             return
-        if self.session.last_undoable_was_answer:
-            card = self.session.undo()
+        was_answer = self.session.last_undoable_was_answer
+        card = self.session.undo()
+        if was_answer:
             if self.grades:
                 self.grades.pop()
             self.notify(f"Took back the answer to {card.card_id}.", timeout=3)
         else:
-            card = self.session.undo()
             self.set_aside -= 1
             self.notify(f"{card.card_id} is back in the session.", timeout=3)
         self._next()
