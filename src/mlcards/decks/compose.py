@@ -49,6 +49,10 @@ class ComposeError(yaml.MarkedYAMLError):
     pass
 
 
+class NestedTooDeep(ComposeError):
+    """Collections nest deeper than MAX_DEPTH: a mistake or an attack, never a deck."""
+
+
 def compose(text: str) -> Node | None:
     """The single document in `text` as nodes with marks, or None for an empty stream."""
     loader: Any = _Loader(text)
@@ -95,7 +99,7 @@ def _compose(loader: Any) -> Node | None:
                 anchors[event.anchor] = node
         elif kind == _START:
             if len(stack) >= MAX_DEPTH:
-                raise ComposeError(None, None, f"the YAML is nested more than {MAX_DEPTH} levels deep", event.start_mark)
+                raise NestedTooDeep(None, None, f"the YAML is nested more than {MAX_DEPTH} levels deep", event.start_mark)
             collection_type = SequenceNode if type(event) is SequenceStartEvent else MappingNode
             collection = collection_type(event.tag or "", [], event.start_mark, None, flow_style=event.flow_style)
             if event.anchor:

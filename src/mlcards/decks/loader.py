@@ -18,8 +18,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mlcards import cloze
-from mlcards.decks.compose import NULL_TAG, collector_paused, compose
+from mlcards.decks.compose import MAX_DEPTH, NULL_TAG, NestedTooDeep, collector_paused, compose
 from mlcards.decks.files import deck_files
+from mlcards.decks.nesting import first_point_deeper_than
 from mlcards.decks.problems import Problem
 from mlcards.decks.schema import (
     BASIC_FIELDS,
@@ -105,7 +106,15 @@ def parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Proble
 def _parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Problem]]:
     try:
         root = compose(text)
+    except NestedTooDeep as error:
+        mark = error.problem_mark
+        return None, [_nesting_problem(path, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)]
     except yaml.MarkedYAMLError as error:
+        # The YAML library may give up on deep nesting before our composer sees it, with its own
+        # error and limit: measure the nesting ourselves before blaming the syntax.
+        deep = first_point_deeper_than(_text_until(text, error), MAX_DEPTH)
+        if deep is not None:
+            return None, [_nesting_problem(path, deep.line, deep.column)]
         return None, [_syntax_problem(path, error, text)]
     except yaml.reader.ReaderError as error:  # a character YAML forbids anywhere, e.g. a typed control character
         before = text[: error.position]
@@ -130,6 +139,26 @@ def _parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Probl
             Problem(path, line, 1, "file", "the text holds characters that are not valid Unicode", "save the file as UTF-8")
         ]
     return _DeckReader(path, text).read(root)
+
+
+def _text_until(text: str, error: yaml.MarkedYAMLError) -> str:
+    """The text up to the end of the line where parsing failed: nesting that broke it lies before."""
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return text
+    lines = text.split("\n", mark.line + 1)
+    return "\n".join(lines[: mark.line + 1])
+
+
+def _nesting_problem(path: Path, line: int, column: int) -> Problem:
+    return Problem(
+        path,
+        line,
+        column,
+        "file",
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        "a deck needs three levels (deck, cards, card); look for unclosed [ or { or runaway '- ' here",
+    )
 
 
 def _syntax_problem(path: Path, error: yaml.MarkedYAMLError, text: str) -> Problem:
