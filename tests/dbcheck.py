@@ -21,7 +21,9 @@ def schedule_of(db_path: Path, deck_id: str, card_id: str, ordinal: int = 1) -> 
     (row,) = rows(
         db_path,
         "SELECT s.* FROM schedule s JOIN card c ON c.pk = s.card_pk WHERE c.deck_id = ? AND c.card_id = ? AND s.ordinal = ?",
-        deck_id, card_id, ordinal,
+        deck_id,
+        card_id,
+        ordinal,
     )
     return row
 

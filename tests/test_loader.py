@@ -169,7 +169,10 @@ def test_double_quoted_latex_backslashes_are_caught_as_control_characters(write_
 
 def test_a_control_character_typed_into_the_file_is_reported(write_deck: WriteDeck):
     path = write_deck("id: d\nname: D\nsource: s\ncards:\n  - id: bell\n    front: ring \x07 ring\n    back: b\n")
-    assert only_problem(path) == f"{path}:6:17: file: the file contains U+0007 (bell), which YAML does not allow — delete it (most editors do not show it)"
+    assert (
+        only_problem(path)
+        == f"{path}:6:17: file: the file contains U+0007 (bell), which YAML does not allow — delete it (most editors do not show it)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,7 +185,9 @@ def test_a_control_character_typed_into_the_file_is_reported(write_deck: WriteDe
         ("What is \\Lambda?", "\\L", "\\Lambda"),
     ],
 )
-def test_latex_mangled_by_double_quote_escapes_is_caught_even_without_control_characters(write_deck: WriteDeck, quoted, sequence, word):
+def test_latex_mangled_by_double_quote_escapes_is_caught_even_without_control_characters(
+    write_deck: WriteDeck, quoted, sequence, word
+):
     path = write_deck(f'id: d\nname: D\nsource: s\ncards:\n  - id: q\n    front: "{quoted}"\n    back: b\n')
     message = only_problem(path)
     assert f"'front' is in double quotes, where YAML reads '{sequence}' in '{word}'" in message

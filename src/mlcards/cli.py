@@ -20,15 +20,27 @@ from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import deck_selected
 from mlcards.paths import default_config_path, default_database_path
-from mlcards.store.backup import backup_dir, create_backup, daily_backup, list_backups, newest_backup_hint, restore_backup
+from mlcards.store.backup import (
+    backup_dir,
+    create_backup,
+    daily_backup,
+    list_backups,
+    newest_backup_hint,
+    remove_leftovers,
+    restorable_backups,
+    restore_backup,
+)
 from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
-from mlcards.store.database import DatabaseError
+from mlcards.store.errors import DatabaseDamaged, DatabaseError, explain
 from mlcards.store.filters import tag_in_use
 from mlcards.store.registry import registered_paths
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # bad deck input: every problem was printed, nothing was written
-EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is
+EXIT_USAGE = 2  # bad command-line usage, or the review app started without a terminal
+EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is (or a change could not be saved)
+EXIT_OUTPUT = 4  # the work was done but its output could not be written (e.g. a full disk behind stdout)
+WITHOUT_TERMINAL = "status, decks, check, add, remove, export, backup, restore and config"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,10 +104,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        return _main(argv, out, err)
+        code = _main(argv, out, err)
+        out.flush()  # a write error in buffered output surfaces here, not silently at exit
+        return code
     except BrokenPipeError:  # e.g. "mlcards status --json | head": the reader left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        if out is not sys.stdout or sys.stdout is None:
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush cannot fail again
+        print(f"mlcards: cannot write the output: {error.strerror or error}", file=err)
+        return EXIT_OUTPUT
 
 
 def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
@@ -114,19 +134,30 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         print(f"mlcards: {error}", file=err)
         return EXIT_UNUSABLE
     except DatabaseError as error:
-        print(f"mlcards: {error}\n{newest_backup_hint(database_path)}", file=err)
-        return EXIT_UNUSABLE
+        return _report_database_error(error, database_path, err)
     try:
         return _run(collection, args, out, err)
-    except sqlite3.DatabaseError as error:
-        print(f"mlcards: the database {database_path} looks damaged ({error}).\n{newest_backup_hint(database_path)}", file=err)
-        return EXIT_UNUSABLE
+    except DatabaseError as error:
+        return _report_database_error(error, database_path, err)
+    except sqlite3.Error as error:
+        return _report_database_error(
+            explain(error, database_path, f"running '{args.command or 'review'}' on"), database_path, err
+        )
     finally:
         collection.close()
 
 
+def _report_database_error(error: DatabaseError, database_path: Path, err: TextIO) -> int:
+    """The cause, and a restore only where the file really is damaged (restore keeps it aside)."""
+    print(f"mlcards: {error}", file=err)
+    if isinstance(error, DatabaseDamaged):
+        print(newest_backup_hint(database_path), file=err)
+    return EXIT_UNUSABLE
+
+
 def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     now = datetime.now().astimezone()
+    remove_leftovers(collection.database.path)
     # Before anything can change the database today, keep a copy of it.
     daily_backup(collection.database.path, collection.today(now), now, collection.settings.backups_to_keep)
     if args.command == "backup":
@@ -172,21 +203,40 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
                 f"mlcards: no card has the tag '{unknown_tags[0]}' — tags are matched exactly, as written in the YAML", file=err
             )
             return EXIT_PROBLEMS
+        if not _has_terminal():
+            print(
+                f"mlcards: the review app needs a terminal, and {_which_stream_is_not_one()} is not one; "
+                f"without a terminal these commands work: {WITHOUT_TERMINAL}",
+                file=err,
+            )
+            return EXIT_USAGE
         from mlcards.tui.launch import run_review  # imported late: Textual is only needed here
 
-        run_review(
+        exit_code = run_review(
             collection,
             deck=deck,
             tags=tuple(getattr(args, "tag", ())),
             cram=getattr(args, "cram", False),
             sync_problems=report.problems,
         )
+        if exit_code != EXIT_OK:
+            return exit_code
     else:
         _print_status(collection, now, args.json, out)
     if report.problems:
         print(f"\nmlcards {args.command or 'review'} ran on the last good version of these deck files:", file=err)
         return _report_problems(report.problems, err, "fix them and the next command picks them up")
     return EXIT_OK
+
+
+def _has_terminal() -> bool:
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+def _which_stream_is_not_one() -> str:
+    if sys.stdin is None:
+        return "standard input (closed)"
+    return "standard input" if not sys.stdin.isatty() else "standard output"
 
 
 def _export(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
@@ -299,10 +349,11 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
             )
         return EXIT_OK
     if choice == "latest":
-        if not backups:
+        candidates = restorable_backups(database_path)
+        if not candidates:
             print(f"mlcards: there is no backup of {database_path} to restore", file=err)
             return EXIT_UNUSABLE
-        chosen = backups[0]
+        chosen = candidates[0]
     else:
         chosen = Path(choice).expanduser()
         if not chosen.exists() and (listed := backup_dir(database_path) / choice).exists():

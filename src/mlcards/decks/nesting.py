@@ -57,9 +57,7 @@ def _scan_line(line: str, indent: int, block_levels: list[int], limit: int) -> t
     length = len(line)
     # Block sequence entries and keys at the start of the line each open a nested level.
     while column < length:
-        if line.startswith("- ", column) or line.startswith("? ", column):
-            block_levels.append(column)
-        elif line[column] == "-" and column + 1 == length:
+        if line.startswith("- ", column) or line.startswith("? ", column) or (line[column] == "-" and column + 1 == length):
             block_levels.append(column)
         else:
             break

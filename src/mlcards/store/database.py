@@ -14,16 +14,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from mlcards.store.errors import DatabaseDamaged, DatabaseError, explain
 from mlcards.store.inuse import hold_shared
 from mlcards.store.migrations import SCHEMA_VERSION, upgrade
+
+__all__ = ["APPLICATION_ID", "Database", "DatabaseError", "open_database"]
 
 APPLICATION_ID = 0x4D4C4344  # "MLCD": tells an mlcards database from any other SQLite file
 BUSY_TIMEOUT_MS = 10_000  # another mlcards process may hold the write lock for a sync or export
 _SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class DatabaseError(Exception):
-    """The database file cannot be used as it is; the message says why and what to do."""
 
 
 class Database:
@@ -75,17 +74,40 @@ class Database:
 
 def open_database(path: Path) -> Database:
     path = path.expanduser()
+    _make_folder(path.parent)
     _refuse_foreign_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    database = Database(path)
+    try:
+        database = Database(path)
+    except OSError as error:
+        raise DatabaseError(f"{path} cannot be opened ({error.strerror or error}); {_FIX_LOCATION}") from error
     try:
         _prepare_schema(database)
-    except Exception as error:
+    except sqlite3.Error as error:
         database.close()
-        if isinstance(error, DatabaseError):
-            raise
-        raise DatabaseError(f"{path} cannot be opened as an mlcards database: {error}") from error
+        raise explain(error, path, "opening") from error
+    except BaseException:
+        database.close()
+        raise
     return database
+
+
+def _make_folder(folder: Path) -> None:
+    """The database's folder, or an error naming the part of the path that is in the way."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        blocking = next((part for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), folder)
+        raise DatabaseError(
+            f"cannot create the folder {folder} for the database: {blocking} is a file, not a folder. "
+            "Move that file, or choose another location with --db (or MLCARDS_DB, or XDG_DATA_HOME)."
+        ) from error
+    except OSError as error:
+        raise DatabaseError(
+            f"cannot create the folder {folder} for the database ({error.strerror or error}); {_FIX_LOCATION}"
+        ) from error
+
+
+_FIX_LOCATION = "check the permissions there, or choose another location with --db (or MLCARDS_DB)"
 
 
 def _refuse_foreign_file(path: Path) -> None:
@@ -93,10 +115,13 @@ def _refuse_foreign_file(path: Path) -> None:
         raise DatabaseError(f"{path} is a folder; --db takes a database file, e.g. {path / 'mlcards.sqlite3'}")
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as handle:
-        header = handle.read(len(_SQLITE_HEADER))
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise DatabaseError(f"{path} cannot be read ({error.strerror or error}); {_FIX_LOCATION}") from error
     if header != _SQLITE_HEADER:
-        raise DatabaseError(f"{path} is not a SQLite database (it may be corrupt, or another program's file)")
+        raise DatabaseDamaged(f"{path} is not a SQLite database: it is damaged, or another program's file")
 
 
 def _configure_connection(connection: sqlite3.Connection) -> None:

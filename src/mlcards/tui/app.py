@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shlex
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -18,9 +20,11 @@ from mlcards.collection import Collection
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
 from mlcards.review import ReviewFilter, ReviewSession
+from mlcards.store.errors import DatabaseError, explain
 from mlcards.store.sync import SyncReport
 from mlcards.tui.home import HomeScreen
 
+NOT_SAVED_EXIT_CODE = 3  # the CLI's "database cannot be used as it is"
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -124,6 +128,18 @@ class MLCardsApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+
+    # --- writes -------------------------------------------------------------------------
+    def saved(self, what: str, write: Callable[[], object]) -> bool:
+        """Run a write; if the database refuses it, leave the app saying plainly that `what`
+        was not saved and why, with a non-zero exit status. True when it was saved."""
+        try:
+            write()
+        except (sqlite3.Error, DatabaseError) as error:
+            reason = error if isinstance(error, DatabaseError) else explain(error, self.collection.database.path, "saving to")
+            self.exit(return_code=NOT_SAVED_EXIT_CODE, message=Text(f"mlcards: {what} was NOT saved.\n{reason}"))
+            return False
+        return True
 
     # --- the editor ----------------------------------------------------------------------
     def edit_file(self, path: str, line: int) -> SyncReport | None:

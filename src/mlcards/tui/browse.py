@@ -112,7 +112,9 @@ class BrowseScreen(Screen[None]):
             return
         card = self.found[table.cursor_row]
         suspend = card.state != "suspended"
-        set_suspended(self.mlcards.collection.database, card.schedule_id, suspend)
+        what = f"{'Suspending' if suspend else 'Unsuspending'} {card.label}"
+        if not self.mlcards.saved(what, lambda: set_suspended(self.mlcards.collection.database, card.schedule_id, suspend)):
+            return
         self.index = load_index(self.mlcards.collection.database, self.mlcards.today())
         row = table.cursor_row
         self.apply_filter(self.query_one("#search", Input).value)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from mlcards.decktree import build_tree
 from mlcards.review import ReviewFilter
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
+from mlcards.store.sync import SyncReport
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -127,7 +128,10 @@ class HomeScreen(Screen[None]):
         self.mlcards.action_stats()
 
     def action_refresh(self) -> None:
-        report = self.mlcards.collection.sync()
+        reports: list[SyncReport] = []
+        if not self.mlcards.saved("Re-syncing the deck files", lambda: reports.append(self.mlcards.collection.sync())):
+            return
+        report = reports[0]
         if report.problems:
             self.notify(f"{len(report.problems)} problem(s) in deck files:\n{report.problems[0]}", severity="warning", timeout=15)
         else:

@@ -7,8 +7,8 @@ from mlcards.decks.problems import Problem
 from mlcards.review import ReviewFilter
 
 
-def run_review(collection: Collection, deck: str | None, tags: tuple[str, ...], cram: bool, sync_problems: list[Problem]) -> None:
-    """Home screen, or a review right away when a deck, tag or cram was asked for."""
+def run_review(collection: Collection, deck: str | None, tags: tuple[str, ...], cram: bool, sync_problems: list[Problem]) -> int:
+    """Home screen, or a review right away when a deck, tag or cram was asked for; the exit status."""
     from mlcards.tui.app import MLCardsApp  # Textual loads only when the UI is used
 
     app = MLCardsApp(
@@ -19,3 +19,4 @@ def run_review(collection: Collection, deck: str | None, tags: tuple[str, ...], 
         sync_problems=sync_problems,
     )
     app.run()
+    return app.return_code or 0

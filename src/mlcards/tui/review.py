@@ -224,7 +224,11 @@ class ReviewScreen(Screen[None]):
             return
         elapsed_ms = int((time.monotonic() - self.shown_at) * 1000)
         answer = ANSWER_KEYS[key]
-        self.session.answer(answer, self.mlcards.now(), min(elapsed_ms, LONGEST_COUNTED_ANSWER_MS))  # committed here
+        card = self.session.current
+        what = f"Your answer to {card.card_id if card else 'this card'}"
+        duration_ms = min(elapsed_ms, LONGEST_COUNTED_ANSWER_MS)
+        if not self.mlcards.saved(what, lambda: self.session.answer(answer, self.mlcards.now(), duration_ms)):  # committed here
+            return
         self.grades.append(int(answer))
         self._next()
 
@@ -237,7 +241,10 @@ class ReviewScreen(Screen[None]):
             self.notify("Nothing to undo.")
             return
         was_answer = self.session.last_undoable_was_answer
-        card = self.session.undo()
+        taken_back: list[QueuedCard] = []
+        if not self.mlcards.saved("Undo", lambda: taken_back.append(self.session.undo())):
+            return
+        card = taken_back[0]
         if was_answer:
             if self.grades:
                 self.grades.pop()
@@ -249,7 +256,8 @@ class ReviewScreen(Screen[None]):
 
     def action_suspend(self) -> None:
         if not self.finished:
-            self.session.suspend()
+            if not self.mlcards.saved("Suspending this card", self.session.suspend):
+                return
             self.set_aside += 1
             self.notify(
                 _CRAM_SKIP
@@ -261,7 +269,8 @@ class ReviewScreen(Screen[None]):
 
     def action_bury(self) -> None:
         if not self.finished:
-            self.session.bury()
+            if not self.mlcards.saved("Burying this card", self.session.bury):
+                return
             self.set_aside += 1
             self.notify(_CRAM_SKIP if self.session.cram else "Card buried until tomorrow.", timeout=3)
             self._next()
