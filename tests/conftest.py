@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,3 +33,38 @@ def database(tmp_path: Path) -> Iterator[Database]:
     db = open_database(tmp_path / "data" / "mlcards.sqlite3")
     yield db
     db.close()
+
+
+class Disk:
+    """A real, small tmpfs mounted for one test: fills up for real, can be remounted read-only."""
+
+    def __init__(self, mount_point: Path) -> None:
+        self.path = mount_point
+
+    def fill(self) -> None:
+        """Write until the file system refuses with ENOSPC, leaving no free block."""
+        descriptor = os.open(self.path / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            while os.write(descriptor, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
+
+    def make_read_only(self) -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Disk]:
+    """A 4 MiB tmpfs. Mounting needs root (as in CI); elsewhere the test is skipped, saying why."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
+    try:
+        yield Disk(mount_point)
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,8 @@ import pytest
 
 from mlcards.config import Settings
 from mlcards.review import Answer, ReviewSession
-from mlcards.store.backup import create_backup, daily_backup, list_backups, restore_backup
+from mlcards.scratch import writing
+from mlcards.store.backup import BackupMismatch, _verify, backup_dir, create_backup, daily_backup, list_backups, restore_backup
 from mlcards.store.database import Database, DatabaseError, open_database
 from mlcards.store.sync import sync
 
@@ -163,3 +165,104 @@ def test_restore_takes_a_backup_by_the_name_it_is_listed_under(tmp_path: Path):
     restored = run(home, "restore", made.name)
     assert restored.returncode == 0, restored.stderr
     assert f"from {made}" in restored.stdout
+
+
+@pytest.mark.parametrize("folder", ["notes#1", "what?", "100%", "a b"], ids=["hash", "question-mark", "percent", "space"])
+def test_backups_of_a_database_whose_path_has_uri_characters_hold_every_row(tmp_path: Path, write_deck: WriteDeck, folder: str):
+    home, db = tmp_path / "home", tmp_path / folder / "mlcards.sqlite3"
+    deck = write_deck("id: d\nname: D\nsource: s\ncards:\n  - {id: a, front: q, back: b}\n")
+    assert run(home, "--db", str(db), "add", str(deck)).returncode == 0
+    made = Path(run(home, "--db", str(db), "backup").stdout.strip().removeprefix("Backed up to "))
+    assert rows(made, "SELECT count(*) AS n FROM card WHERE deck_id = 'd'") == [{"n": 1}]
+    assert rows(made, "SELECT count(*) AS n FROM registered_path") == [{"n": 1}]
+    restored = run(home, "--db", str(db), "restore", "latest")
+    assert restored.returncode == 0, restored.stderr
+    assert rows(db, "SELECT card_id FROM card WHERE deck_id = 'd'") == [{"card_id": "a"}]
+
+
+def test_restore_refuses_an_empty_backup_and_changes_nothing(studied: Database, tmp_path: Path):
+    empty_file, empty_database = tmp_path / "zero.sqlite3", tmp_path / "empty.sqlite3"
+    empty_file.write_bytes(b"")
+    sqlite3.connect(empty_database).close()
+    for backup in (empty_file, empty_database):
+        with pytest.raises(DatabaseError, match="empty"):
+            restore_backup(studied.path, backup, DAY)
+    assert list_backups(studied.path) == []
+
+
+def test_a_copy_that_does_not_hold_the_sources_rows_is_not_kept(studied: Database, tmp_path: Path):
+    """The check behind every backup: a copy is compared with what the source held."""
+    copy = tmp_path / "copy.sqlite3"
+    with sqlite3.connect(copy) as connection:
+        connection.execute("CREATE TABLE card (x)")
+    with sqlite3.connect(copy) as connection, pytest.raises(BackupMismatch, match="does not hold the same rows"):
+        _verify(connection, {"card": 2}, studied.path, copy)
+
+
+def test_restore_latest_twice_does_not_undo_the_first_restore(tmp_path: Path):
+    home = tmp_path / "home"
+    assert run(home, "backup").returncode == 0
+    first = run(home, "restore", "latest")
+    second = run(home, "restore", "latest")
+    assert first.returncode == second.returncode == 0
+    chosen = [line.split(" from ")[1].split(".sqlite3")[0] for line in (first.stdout, second.stdout)]
+    assert chosen[0] == chosen[1] and "before-restore" not in chosen[0]
+
+
+def test_restore_is_refused_while_the_app_is_open_even_if_every_side_file_was_deleted(studied: Database):
+    backup = create_backup(studied.path, DAY)
+    studied.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(studied.path)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        for side_file in studied.path.parent.glob(f"{studied.path.name}?*"):  # -wal, -shm, a .lock of older releases
+            side_file.unlink()
+        with pytest.raises(DatabaseError, match="is open in another mlcards"):
+            restore_backup(studied.path, backup, DAY + timedelta(minutes=5))
+    finally:
+        holder.communicate("")
+
+
+def test_a_killed_process_does_not_keep_the_database_in_use(studied: Database):
+    backup = create_backup(studied.path, DAY)
+    studied.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(studied.path)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    holder.kill()
+    holder.wait()
+    assert restore_backup(studied.path, backup, DAY + timedelta(minutes=5)) is not None
+
+
+def test_half_written_copies_left_by_a_kill_are_removed_on_the_next_run(tmp_path: Path):
+    home = tmp_path / "home"
+    assert run(home, "backup").returncode == 0
+    folder = backup_dir(default_db(home))
+    orphan = folder / "2026-01-01-000000-daily.sqlite3.partial"
+    orphan.write_bytes(b"half a copy")
+    restoring = default_db(home).with_name("mlcards.sqlite3.restoring")
+    restoring.write_bytes(b"half a restore")
+    assert run(home, "status").returncode == 0
+    assert not orphan.exists() and not restoring.exists()
+
+
+def test_a_copy_being_written_by_a_live_process_is_not_removed(tmp_path: Path):
+    database = tmp_path / "mlcards.sqlite3"
+    in_progress = backup_dir(database) / "x.sqlite3.partial"
+    in_progress.parent.mkdir(parents=True)
+    with writing(in_progress):
+        holder = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; from mlcards.store.backup import remove_leftovers; print(remove_leftovers(Path(sys.argv[1])))",
+                str(database),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert holder.stdout.strip() == "[]" and in_progress.exists()

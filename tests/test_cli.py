@@ -162,7 +162,7 @@ def test_a_file_that_is_not_a_database_gets_a_clear_message(home: Path, tmp_path
     result = run(home, "--db", str(notes), "status")
     assert result.returncode == 3
     assert result.stderr.splitlines() == [
-        f"mlcards: {notes} is not a SQLite database (it may be corrupt, or another program's file)",
+        f"mlcards: {notes} is not a SQLite database: it is damaged, or another program's file",
         "No backup of it exists yet.",
     ]
     assert notes.read_text() == "my notes"
@@ -246,3 +246,46 @@ def test_config_init_leaves_an_existing_file_alone(home: Path):
     config.write_text("new_cards_per_day = 5\n")
     result = run(home, "config", "--init")
     assert "already exists; left as it is" in result.stdout and config.read_text() == "new_cards_per_day = 5\n"
+
+
+def test_without_a_terminal_the_review_app_says_why_in_one_line_and_exits_2(home: Path):
+    for stdin in (subprocess.DEVNULL, subprocess.PIPE):
+        result = subprocess.run(
+            [sys.executable, "-m", "mlcards"],
+            input="" if stdin is subprocess.PIPE else None,
+            stdin=None if stdin is subprocess.PIPE else stdin,
+            capture_output=True,
+            text=True,
+            env=os.environ | {"XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config")},
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert len(result.stderr.splitlines()) == 1
+        assert "needs a terminal" in result.stderr and "status" in result.stderr and "export" in result.stderr
+
+
+def test_the_review_app_with_standard_input_closed_says_why_and_exits_2(home: Path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.close(0); sys.stdin = None; from mlcards.cli import main; sys.exit(main([]))"],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config")},
+        timeout=60,
+    )
+    assert result.returncode == 2 and "standard input (closed)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_output_to_a_full_device_is_reported_with_a_non_zero_exit(home: Path):
+    assert run(home, "status").returncode == 0
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "mlcards", "status", "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=os.environ | {"XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config")},
+            timeout=60,
+        )
+    assert result.returncode == 4
+    assert "cannot write the output" in result.stderr and "Traceback" not in result.stderr

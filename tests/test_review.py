@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -282,5 +282,22 @@ def test_rows_written_in_plain_sql_read_back_through_the_sqlmodel_models(five_ca
     assert good is not None and again is not None
     assert (good.due, good.interval, good.redrill_on) == (date(2026, 3, 10), 1, None)
     assert (again.due, again.redrill_on) == (date(2026, 3, 10), date(2026, 3, 9))
-    assert logs[0].reviewed_at == MONDAY
+    # Older SQLModel releases read SQLite datetimes back naive; the stored instant is UTC either way.
+    reviewed_at = logs[0].reviewed_at
+    assert (reviewed_at if reviewed_at.tzinfo else reviewed_at.replace(tzinfo=UTC)) == MONDAY
     assert (logs[0].study_day, logs[0].due_before, logs[0].duration_ms) == (date(2026, 3, 9), None, 1500)
+
+
+def test_a_clock_set_back_neither_hides_due_cards_nor_dates_answers_before_earlier_ones(five_cards: Database):
+    monday = ReviewSession(five_cards, Settings(new_cards_per_day=2), MONDAY)
+    monday.answer(Answer.GOOD, MONDAY)
+    monday.answer(Answer.GOOD, MONDAY)  # c1 and c2 are due on Tuesday
+    tuesday = MONDAY + timedelta(days=1)
+    ReviewSession(five_cards, Settings(new_cards_per_day=0), tuesday).answer(Answer.GOOD, tuesday)  # c1 only
+    clock_set_back = tuesday - timedelta(days=30)  # then the wall clock jumps a month back
+    session = ReviewSession(five_cards, Settings(new_cards_per_day=0), clock_set_back)
+    assert session.current is not None and session.current.card_id == "c2"  # still due, not hidden for a month
+    session.answer(Answer.GOOD, clock_set_back)
+    logs = rows(five_cards.path, "SELECT study_day, interval_after, due_after FROM review_log ORDER BY id")
+    assert [log["study_day"] for log in logs] == ["2026-03-09", "2026-03-09", "2026-03-10", "2026-03-10"]
+    assert all(log["interval_after"] > 0 and log["due_after"] > log["study_day"] for log in logs)

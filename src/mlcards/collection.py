@@ -11,7 +11,8 @@ from mlcards.config import Settings, load_settings
 from mlcards.decks.files import deck_files
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
-from mlcards.scheduling.days import study_day
+from mlcards.scheduling.days import current_study_day
+from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database, open_database
 from mlcards.store.registry import register_paths, registered_paths, unregister_paths
 from mlcards.store.sync import SyncReport, sync
@@ -23,7 +24,7 @@ class Collection:
     settings: Settings
 
     def today(self, now: datetime) -> date:
-        return study_day(now, self.settings.day_start_hour)
+        return current_study_day(now, self.settings.day_start_hour, latest_answered_day(self.database.connection))
 
     def deck_roots(self) -> list[Path]:
         return [shipped_decks_dir(), *registered_paths(self.database)]

@@ -17,7 +17,8 @@ from typing import Any
 
 from mlcards.config import Settings
 from mlcards.scheduling import sm2
-from mlcards.scheduling.days import due_day, study_day
+from mlcards.scheduling.days import current_study_day, due_day
+from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.filters import filter_clauses, selected_deck_ids
 from mlcards.store.values import day_text, parse_day, timestamp
@@ -86,7 +87,7 @@ class ReviewSession:
         self.settings = settings
         self.filter = review_filter
         self.cram = cram
-        self.today = study_day(now, settings.day_start_hour)
+        self.today = current_study_day(now, settings.day_start_hour, latest_answered_day(database.connection))
         self._random = random.Random(seed)
         self._queue: deque[QueuedCard] = deque(self._build_queue())
         self._undo_stack: list[_Answered | _SetAside] = []
@@ -182,9 +183,9 @@ class ReviewSession:
         return AnswerResult(None, card.state, None, sm2.needs_redrill(grade))
 
     def _record(self, card: QueuedCard, grade: int, now: datetime, duration_ms: int) -> AnswerResult:
-        today = study_day(now, self.settings.day_start_hour)
         reviewed_at = timestamp(now)
         with self.database.transaction() as connection:
+            today = current_study_day(now, self.settings.day_start_hour, latest_answered_day(connection))
             found = connection.execute(_SELECT_STATE, (card.schedule_id,)).fetchone()
             if found is None:
                 raise LookupError(f"schedule {card.schedule_id} vanished")

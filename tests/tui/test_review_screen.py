@@ -249,3 +249,30 @@ async def test_leaving_the_review_gives_garbage_collection_back(make_app) -> Non
         await pilot.press("escape")
         await pilot.pause()
         assert gc.isenabled()
+
+
+async def test_an_answer_the_full_disk_refuses_ends_the_app_saying_it_was_not_saved(tmp_path: Path, small_disk) -> None:  # type: ignore[no-untyped-def]
+    from conftest import TestCollection, write_decks
+
+    from mlcards.config import Settings
+    from mlcards.store.database import open_database
+    from mlcards.tui.app import MLCardsApp
+    from tui_helpers import FIXED_NOW
+
+    database = open_database(small_disk.path / "mlcards.sqlite3")
+    collection = TestCollection(database, Settings())
+    collection.roots = [write_decks(tmp_path / "decks")]
+    assert sync(database, collection.roots).ok
+    app = MLCardsApp(collection, now=FIXED_NOW, theme="textual-dark")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_review(app, pilot)
+            small_disk.fill()
+            await pilot.press("space", "3")
+            await pilot.pause()
+        assert app.return_code == 3
+        assert app.not_saved is not None and "was NOT saved" in app.not_saved and "is full" in app.not_saved
+        assert log_count(collection) == 0  # visibly not saved, and not half-saved either
+    finally:
+        database.close()
+        (small_disk.path / "filler").unlink(missing_ok=True)

@@ -22,8 +22,8 @@ def answer_all(collection, grades: list[Answer], now=FIXED_NOW, settings=None) -
 
 
 def test_heatmap_counts_answers_per_study_day(collection) -> None:
-    answer_all(collection, [Answer.GOOD, Answer.GOOD])
     answer_all(collection, [Answer.EASY], now=FIXED_NOW - timedelta(days=3))
+    answer_all(collection, [Answer.GOOD, Answer.GOOD])
     assert stats.review_heatmap(collection.database, TODAY) == {TODAY: 2, TODAY - timedelta(days=3): 1}
 
 

@@ -22,5 +22,15 @@ def study_day(moment: datetime, day_start_hour: int = DEFAULT_DAY_START_HOUR) ->
     return (moment - timedelta(hours=day_start_hour)).date()
 
 
+def current_study_day(moment: datetime, day_start_hour: int, latest_answered_day: date | None) -> date:
+    """The study day to schedule by: the clock's, but never before a day already answered on.
+
+    A wall clock set backwards (a dead RTC battery, a manual change, a trip west) would otherwise
+    hide every card due between the two dates and date new answers before old ones.
+    """
+    today = study_day(moment, day_start_hour)
+    return today if latest_answered_day is None else max(today, latest_answered_day)
+
+
 def due_day(today: date, interval_days: int) -> date:
     return today + timedelta(days=interval_days)

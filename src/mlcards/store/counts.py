@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mlcards.store.database import Database
+from mlcards.store.values import parse_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +101,9 @@ def deck_list(database: Database) -> list[DeckListing]:
         "LEFT JOIN card c ON c.deck_id = d.id AND c.present WHERE d.present GROUP BY d.id ORDER BY d.name"
     ).fetchall()
     return [DeckListing(*row) for row in rows]
+
+
+def latest_answered_day(connection: sqlite3.Connection) -> date | None:
+    """The latest study day with an answer in the log (an index lookup)."""
+    (day,) = connection.execute("SELECT max(study_day) FROM review_log").fetchone()
+    return parse_day(day)

@@ -52,11 +52,11 @@ def explain(error: sqlite3.Error, path: Path, doing: str = "using") -> DatabaseE
             f"{path} is locked{by}, longer than mlcards waits; nothing was changed. "
             "Finish or close the other mlcards window (or program), then try again."
         )
-    if code == _READONLY:
+    if code == _READONLY or (code in (_PERM, _AUTH, _CANTOPEN) and _on_read_only_mount(path)):
         return DatabaseReadOnly(_read_only_message(path))
     if code in (_PERM, _AUTH, _CANTOPEN):
         return DatabaseReadOnly(f"{path} cannot be opened for {doing} ({detail}). {_permission_hint(path)}")
-    if code == _FULL:
+    if code == _FULL or (code == _IOERR and _disk_nearly_full(path)):
         return DatabaseFull(
             f"the disk holding {path} is full; the change was not saved and nothing already saved was lost. "
             "Free some space, then try again."
@@ -110,8 +110,27 @@ def processes_holding(path: Path) -> list[str]:
     return found
 
 
+def _disk_nearly_full(path: Path) -> bool:
+    """Whether the file system holding `path` has less room than a few database pages: SQLite
+    reports a write that ran out of space as an I/O error as often as a 'full' one."""
+    try:
+        status = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return status.f_bavail * status.f_frsize < 64 * 1024
+
+
+def _on_read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def _read_only_message(path: Path) -> str:
     folder = path.parent
+    if _on_read_only_mount(path):
+        return f"{path} is on a read-only file system ({folder}), so nothing can be saved; remount it writable or choose another location with --db."
     if path.exists() and not os.access(path, os.W_OK):
         return f"{path} is read-only, so nothing can be saved. {_permission_hint(path)}"
     if not os.access(folder, os.W_OK):
@@ -119,7 +138,7 @@ def _read_only_message(path: Path) -> str:
             f"the folder {folder} cannot be written (read-only or no permission), and SQLite needs to create "
             f"its journal files there. {_permission_hint(folder)}"
         )
-    return f"{path} is on a read-only file system or mount, so nothing can be saved; use --db to choose a writable location."
+    return f"{path} cannot be written, so nothing can be saved. {_permission_hint(path)}"
 
 
 def _permission_hint(path: Path) -> str:

@@ -62,6 +62,7 @@ class MLCardsApp(App[None]):
         self.theme = theme
         self.sync_after_edit = sync_on_edit or collection.sync
         self.on_card_rendered: Callable[[], None] | None = None  # a hook for the benchmark
+        self.not_saved: str | None = None  # why the app ended with a write refused, as printed on exit
 
     # --- time ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -137,7 +138,8 @@ class MLCardsApp(App[None]):
             write()
         except (sqlite3.Error, DatabaseError) as error:
             reason = error if isinstance(error, DatabaseError) else explain(error, self.collection.database.path, "saving to")
-            self.exit(return_code=NOT_SAVED_EXIT_CODE, message=Text(f"mlcards: {what} was NOT saved.\n{reason}"))
+            self.not_saved = f"mlcards: {what} was NOT saved.\n{reason}"
+            self.exit(return_code=NOT_SAVED_EXIT_CODE, message=Text(self.not_saved))
             return False
         return True
 
