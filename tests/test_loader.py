@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -268,3 +270,58 @@ def test_absurdly_deep_nesting_is_an_error_not_a_crash(write_deck: WriteDeck, te
 def test_a_second_yaml_document_in_one_file_is_an_error(write_deck: WriteDeck):
     path = write_deck("id: a\nname: A\nsource: s\ncards:\n  - {id: x, front: q, back: b}\n---\nid: b\n")
     assert "keep one deck per file" in only_problem(path)
+
+
+@pytest.mark.parametrize(
+    ("deck", "expected"),
+    [
+        (
+            'id: "demo\\n"\nname: D\nsource: s\ncards:\n  - {id: x, front: q, back: b}\n',
+            "deck id 'demo⟨U+000A⟩' has characters ids cannot use",
+        ),
+        (
+            'id: d\nname: D\nsource: s\ncards:\n  - {id: "x\\n", front: q, back: b}\n',
+            "card id 'x⟨U+000A⟩' has characters ids cannot use",
+        ),
+        (
+            'id: d\nname: D\nsource: s\ntags: ["t\\n"]\ncards:\n  - {id: x, front: q, back: b}\n',
+            "contains the invisible character U+000A (line feed)",
+        ),
+    ],
+    ids=["deck-id", "card-id", "tag"],
+)
+def test_ids_and_tags_ending_in_a_newline_are_rejected_with_their_line(write_deck: WriteDeck, deck: str, expected: str):
+    message = only_problem(write_deck(deck))
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "character"),
+    [
+        ("tags", '["\\e]52;c;aGFja2Vk\\a"]', "U+001B (escape)"),
+        ("tags", '["a\\u202Eb"]', "U+202E (right-to-left override)"),
+        ("name", '"Deck\\e[2J"', "U+001B (escape)"),
+        ("name", '"Deck\\x9b31m"', "U+009B (control sequence introducer)"),
+        ("name", '"Left\\u202Eright"', "U+202E (right-to-left override)"),
+        ("name", '"two\\nlines"', "U+000A (line feed)"),
+        ("source", '"s\\a"', "U+0007 (bell)"),
+    ],
+    ids=["osc52-tag", "bidi-tag", "csi-name", "c1-name", "bidi-name", "newline-name", "bell-source"],
+)
+def test_terminal_control_characters_in_names_tags_and_sources_are_rejected(
+    write_deck: WriteDeck, field: str, value: str, character: str
+):
+    fields = {"name": "D", "source": "s", "tags": "[t]"} | {field: value}
+    deck = f"id: d\nname: {fields['name']}\nsource: {fields['source']}\ntags: {fields['tags']}\ncards:\n  - {{id: x, front: q, back: b}}\n"
+    message = only_problem(write_deck(deck))
+    assert character in message
+    assert "\x1b" not in message and "\x9b" not in message and "\u202e" not in message and "\n" not in message
+
+
+def test_check_never_prints_a_raw_control_character(write_deck: WriteDeck, tmp_path: Path):
+    path = write_deck(
+        'id: d\nname: "D\\e]52;c;aGk=\\a"\nsource: s\ntags: ["\\e[31m"]\ncards:\n  - {id: x, front: "\\e[2J", back: b}\n'
+    )
+    result = subprocess.run([sys.executable, "-m", "mlcards", "check", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and result.stderr.count("U+001B") >= 3
+    assert not any(character in result.stderr for character in "\x1b\x07\x9b")

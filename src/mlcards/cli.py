@@ -34,6 +34,7 @@ from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
 from mlcards.store.errors import DatabaseDamaged, DatabaseError, explain
 from mlcards.store.filters import tag_in_use
 from mlcards.store.registry import registered_paths
+from mlcards.visible import visible_line
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # bad deck input: every problem was printed, nothing was written
@@ -319,7 +320,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     width = max([len(node.name) + 2 * depth for depth, node in tree.walk()] + [20])
     print(f"{'Deck':<{width}}  {'New':>5} {'Learn':>5} {'Due':>5} {'Total':>6} {'Susp':>5}", file=out)
     for depth, node in tree.walk():
-        label = "  " * depth + node.name
+        label = "  " * depth + visible_line(node.name)
         print(f"{label:<{width}}  {node.new:>5} {node.learning:>5} {node.due:>5} {node.total:>6} {node.suspended:>5}", file=out)
     print(f"{'All decks':<{width}}  {tree.new:>5} {tree.learning:>5} {tree.due:>5} {tree.total:>6} {tree.suspended:>5}", file=out)
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
@@ -332,7 +333,7 @@ def _print_decks(collection: Collection, as_json: bool, out: TextIO) -> None:
         out.write("\n")
         return
     for deck in decks:
-        print(f"{deck.name}  [{deck.deck_id}]  {deck.cards} card(s)  {deck.file_path}", file=out)
+        print(f"{visible_line(deck.name)}  [{deck.deck_id}]  {deck.cards} card(s)  {visible_line(deck.file_path)}", file=out)
 
 
 def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) -> int:

@@ -252,12 +252,12 @@ async def test_leaving_the_review_gives_garbage_collection_back(make_app) -> Non
 
 
 async def test_an_answer_the_full_disk_refuses_ends_the_app_saying_it_was_not_saved(tmp_path: Path, small_disk) -> None:  # type: ignore[no-untyped-def]
-    from conftest import TestCollection, write_decks
+    from tui_helpers import FIXED_NOW
 
+    from conftest import TestCollection, write_decks
     from mlcards.config import Settings
     from mlcards.store.database import open_database
     from mlcards.tui.app import MLCardsApp
-    from tui_helpers import FIXED_NOW
 
     database = open_database(small_disk.path / "mlcards.sqlite3")
     collection = TestCollection(database, Settings())

@@ -34,13 +34,28 @@ from mlcards.decks.schema import (
 )
 from mlcards.domain import CardKind, CardSpec, DeckSpec
 from mlcards.markup import unbalanced_math_delimiter
+from mlcards.visible import UNSAFE_IN_A_LINE
 
 # Unicode category Cc except tab and newline: U+0000-U+001F and U+007F-U+009F.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What double-quote escapes like \b, \L, \_ produce: in a double-quoted scalar, a sign of mangled LaTeX.
 _ESCAPE_PRODUCT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\xa0]")
 _KIND_BY_NAME = {name: CardKind(name) for name in CARD_KINDS}
-_CONTROL_NAMES = {"\b": "BACKSPACE", "\f": "FORM FEED", "\a": "BELL", "\v": "VERTICAL TAB", "\r": "CARRIAGE RETURN"}
+_CONTROL_NAMES = {
+    "\b": "BACKSPACE",
+    "\f": "FORM FEED",
+    "\a": "BELL",
+    "\v": "VERTICAL TAB",
+    "\r": "CARRIAGE RETURN",
+    "\n": "LINE FEED",
+    "\t": "TAB",
+    "\x00": "NULL",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+    "\x9b": "CONTROL SEQUENCE INTRODUCER",
+    "\x9d": "OPERATING SYSTEM COMMAND",
+}
 
 
 @dataclass
@@ -141,6 +156,11 @@ def _parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Probl
     return _DeckReader(path, text).read(root)
 
 
+def _describe(character: str) -> str:
+    name = unicodedata.name(character, "") or _CONTROL_NAMES.get(character, "control character")
+    return f"U+{ord(character):04X} ({name.lower()})"
+
+
 def _text_until(text: str, error: yaml.MarkedYAMLError) -> str:
     """The text up to the end of the line where parsing failed: nesting that broke it lies before."""
     mark = error.problem_mark or error.context_mark
@@ -213,7 +233,15 @@ class _DeckReader:
         deck_id = self.identifier(fields, "id", root, "deck", "deck")
         subject = f"deck {deck_id}" if deck_id else "deck"
         name = self.text(fields, "name", root, subject, required=True)
-        if name is not None and any(not part.strip() for part in name.split("::")):
+        if name is not None and not _CONTROL_CHARACTER.search(name) and (unsafe := UNSAFE_IN_A_LINE.search(name)) is not None:
+            self.problem(
+                fields["name"],
+                subject,
+                f"deck name '{name}' contains the invisible character {_describe(unsafe.group(0))}",
+                "a deck name is one line of visible text: delete it",
+            )
+            name = None
+        elif name is not None and any(not part.strip() for part in name.split("::")):
             self.problem(
                 fields["name"],
                 subject,
@@ -276,7 +304,9 @@ class _DeckReader:
         return value
 
     def control_characters(self, node: ScalarNode, key: str, subject: str) -> None:
-        if node.style == '"' and (escape := self._latex_escape(node)) is not None:
+        found = _CONTROL_CHARACTER.search(node.value)  # one regex pass: a per-character loop dominated loading
+        escape = self._latex_escape(node) if node.style == '"' else None
+        if escape is not None and (found is None or "$" in node.value or len(escape[1]) > 2):  # '\beta', not '\e['
             sequence, word = escape
             self.problem(
                 node,
@@ -285,16 +315,18 @@ class _DeckReader:
                 "write LaTeX in single quotes or a block scalar (|), or double each backslash",
             )
             return
-        found = _CONTROL_CHARACTER.search(node.value)  # one regex pass: a per-character loop dominated loading
         if found is None:
             return
-        char = found.group(0)
-        name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
+        made_by = (
+            " (in double quotes, YAML turns escapes such as '\\e', '\\a' or '\\x9b' into such characters)"
+            if node.style == '"'
+            else ""
+        )
         self.problem(
             node,
             subject,
-            f"'{key}' contains the control character U+{ord(char):04X} ({name.lower()}); in double quotes YAML reads backslash sequences such as '\\b', '\\f', '\\r' or '\\e' as escapes ('\\beta' becomes a backspace and 'eta')",
-            "write LaTeX in single quotes or a block scalar (|), or double the backslash",
+            f"'{key}' contains the control character {_describe(found.group(0))}, which would reach the terminal raw{made_by}",
+            "delete it; to write a backslash (as in LaTeX), use single quotes or a block scalar (|)",
         )
 
     def _latex_escape(self, node: ScalarNode) -> tuple[str, str] | None:
@@ -315,7 +347,7 @@ class _DeckReader:
         value = self.text(fields, key, parent, subject, required=True)
         if value is None:
             return None
-        if not ID_PATTERN.match(value):
+        if not ID_PATTERN.fullmatch(value):
             self.problem(
                 fields[key],
                 subject,
@@ -336,7 +368,14 @@ class _DeckReader:
         for item in node.value:
             if not isinstance(item, ScalarNode) or item.tag == NULL_TAG or not item.value.strip():
                 self.problem(item, subject, "each tag must be a non-empty word", "write tags: [first-tag, second-tag]")
-            elif not TAG_PATTERN.match(item.value):
+            elif (unsafe := UNSAFE_IN_A_LINE.search(item.value)) is not None:
+                self.problem(
+                    item,
+                    subject,
+                    f"tag '{item.value}' contains the invisible character {_describe(unsafe.group(0))}",
+                    "delete it (a tag is one word of visible characters); in double quotes, '\\e' or '\\n' make such characters",
+                )
+            elif not TAG_PATTERN.fullmatch(item.value):
                 self.problem(
                     item, subject, f"tag '{item.value}' contains a space", "join words with '-' (Anki splits tags at spaces)"
                 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcards.visible import visible, visible_line
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -16,4 +18,5 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.subject}: {self.message} — {self.fix}"
+        # Paths, ids and quoted values are the user's text: never let them drive the terminal.
+        return f"{visible_line(str(self.path))}:{self.line}:{self.column}: {visible_line(self.subject)}: {visible_line(self.message)} — {visible(self.fix)}"

@@ -8,8 +8,9 @@ from typing import Literal
 
 FieldType = Literal["text", "id", "tags", "cards", "kind"]
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-TAG_PATTERN = re.compile(r"^[^\s]+$")
+# Used with fullmatch: `$` would also accept a value ending in a newline.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+TAG_PATTERN = re.compile(r"[^\s]+")
 DECK_FILE_SUFFIXES = (".yaml", ".yml")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from mlcards.collection import Collection
@@ -23,6 +24,7 @@ from mlcards.review import ReviewFilter, ReviewSession
 from mlcards.store.errors import DatabaseError, explain
 from mlcards.store.sync import SyncReport
 from mlcards.tui.home import HomeScreen
+from mlcards.visible import visible, visible_line
 
 NOT_SAVED_EXIT_CODE = 3  # the CLI's "database cannot be used as it is"
 DARK_THEME = "textual-dark"
@@ -129,6 +131,21 @@ class MLCardsApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+
+    # --- notices ------------------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notice shows its text as written: deck names, paths, problems and $EDITOR are the
+        user's text, where '[/bold]' is not markup and ESC must not reach the terminal."""
+        del markup  # never markup, whatever a caller (or Widget.notify's default) asks for
+        super().notify(visible(message), title=visible_line(title), severity=severity, timeout=timeout, markup=False)
 
     # --- writes -------------------------------------------------------------------------
     def saved(self, what: str, write: Callable[[], object]) -> bool:

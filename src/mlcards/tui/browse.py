@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from mlcards.review import set_suspended
 from mlcards.tui import cards
 from mlcards.tui.cardsearch import IndexedCard, load_index, parse_query, search
+from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -130,12 +131,12 @@ class BrowseScreen(Screen[None]):
 
 def _row(card: IndexedCard) -> tuple[Text | str, ...]:
     question = " ".join(card.question.split())
-    return (
-        card.deck_name.rsplit("::", 1)[-1],
-        card.label,
+    return (  # Text, not str: a DataTable reads a str cell as markup, and '[x]' in a card is not markup
+        Text(visible_line(card.deck_name.rsplit("::", 1)[-1])),
+        Text(visible_line(card.label)),
         Text(card.state, style=_STATE_STYLES[card.state]),
         card.due.isoformat() if card.due else "",
-        question[:120],
+        Text(visible_line(question[:120])),
     )
 
 
@@ -153,8 +154,10 @@ def _detail(app: MLCardsApp, card: IndexedCard) -> Group:
         row = connection.execute(_DETAIL_SQL, {"id": card.schedule_id}).fetchone()
         history = connection.execute(_HISTORY_SQL, {"id": card.schedule_id}).fetchall()
     front, back, cloze_text, extra, source, tags, file_path, line, repetitions, interval, easiness, lapses, _ = row
-    heading = Text.assemble((card.deck_name, "bold"), "  ", (card.label, "bold cyan"))
-    where = Text(f"{source}\n{Path(file_path).name}:{line}" + (f"\n#{' #'.join(tags.split())}" if tags else ""), style="dim")
+    heading = Text.assemble((visible_line(card.deck_name), "bold"), "  ", (visible_line(card.label), "bold cyan"))
+    where = Text(
+        visible(f"{source}\n{Path(file_path).name}:{line}" + (f"\n#{' #'.join(tags.split())}" if tags else "")), style="dim"
+    )
     schedule = Text.assemble(
         ("State ", "bold"),
         (card.state, _STATE_STYLES[card.state]),

@@ -14,6 +14,7 @@ from mlcards.decktree import build_tree
 from mlcards.review import ReviewFilter
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
 from mlcards.store.sync import SyncReport
+from mlcards.visible import visible_line
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -74,7 +75,7 @@ class HomeScreen(Screen[None]):
         )
         for depth, node in tree.walk():
             table.add_row(
-                Text("  " * (depth + 1) + node.name),
+                Text("  " * (depth + 1) + visible_line(node.name)),
                 _count(node.new, "blue"),
                 _count(node.learning, "red"),
                 _count(node.due, "green"),

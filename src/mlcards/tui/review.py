@@ -23,6 +23,7 @@ from mlcards.review import Answer, QueuedCard, ReviewSession
 from mlcards.tui import cards
 from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
 from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
+from mlcards.visible import visible_line
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -184,7 +185,7 @@ class ReviewScreen(Screen[None]):
             status = Text.assemble(  # the deck name last: a long one is cut, the counts stay visible
                 ("CRAM  " if self.session.cram else "", "bold magenta"),
                 f"{kind} · {self.session.remaining} left · ",
-                (card.deck_name, "bold"),
+                (visible_line(card.deck_name), "bold"),
             )
             status.truncate(max(10, self.size.width - 30), overflow="ellipsis")
         self.query_one("#review-status", Static).update(status, layout=False)
