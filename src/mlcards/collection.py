@@ -30,7 +30,7 @@ class Collection:
         return [shipped_decks_dir(), *registered_paths(self.database)]
 
     def sync(self) -> SyncReport:
-        return sync(self.database, self.deck_roots())
+        return sync(self.database, self.deck_roots(), registered=registered_paths(self.database))
 
     def add(self, paths: list[Path], now: datetime) -> tuple[SyncReport, list[Problem]]:
         """Validate, then register and sync; on any problem nothing is written."""

@@ -3,10 +3,19 @@ never needs the YAML loader."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from mlcards.decks.problems import Problem
 from mlcards.decks.schema import DECK_FILE_SUFFIXES
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -22,3 +31,36 @@ def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
             )
         else:
             yield path
+
+
+def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a deck file, or a problem naming why it cannot be read. Only regular files
+    are opened: reading a named pipe or a device would wait forever or never end."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None, [Problem(path, 1, 1, "file", "no such file", "check the path")]
+    except OSError as error:
+        return None, [
+            Problem(path, 1, 1, "file", f"cannot look at the file ({error.strerror})", "check the path and its permissions")
+        ]
+    if stat.S_ISDIR(mode):
+        return None, [Problem(path, 1, 1, "file", "is a folder, not a deck file", "name a .yaml file, or add the folder itself")]
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        return None, [Problem(path, 1, 1, "file", f"is {kind}, not a deck file", "a deck is a .yaml or .yml file on disk")]
+    try:
+        return path.read_bytes(), []
+    except PermissionError:
+        return None, [
+            Problem(
+                path,
+                1,
+                1,
+                "file",
+                "cannot be read: permission denied",
+                "make it readable (chmod u+r), or move it out of the deck folder",
+            )
+        ]
+    except OSError as error:
+        return None, [Problem(path, 1, 1, "file", f"cannot read the file ({error.strerror})", "check the disk and the file")]

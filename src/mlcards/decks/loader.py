@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mlcards import cloze
 from mlcards.decks.compose import MAX_DEPTH, NULL_TAG, NestedTooDeep, collector_paused, compose
-from mlcards.decks.files import deck_files
+from mlcards.decks.files import deck_files, read_deck_bytes
 from mlcards.decks.nesting import first_point_deeper_than
 from mlcards.decks.problems import Problem
 from mlcards.decks.schema import (
@@ -99,12 +99,13 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
 
 
 def load_deck_file(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [Problem(path, 1, 1, "file", "no such file", "check the path")]
-    except OSError as error:
-        return None, [Problem(path, 1, 1, "file", f"cannot read the file ({error.strerror})", "check its permissions")]
+    raw, problems = read_deck_bytes(path)
+    if raw is None:
+        return None, problems
+    return parse_deck_bytes(raw, path)
+
+
+def parse_deck_bytes(raw: bytes, path: Path) -> tuple[DeckSpec | None, list[Problem]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

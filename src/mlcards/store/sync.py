@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlcards.decks.files import deck_files
+from mlcards.decks.files import deck_files, read_deck_bytes
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
 from mlcards.store.database import Database
@@ -43,17 +43,21 @@ class _Fingerprint:
     size: int
 
 
-def sync(database: Database, roots: Iterable[Path]) -> SyncReport:
+def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] = ()) -> SyncReport:
+    """Bring the database up to date with the deck files under `roots`; `registered` are the
+    roots the user added (a missing one is reported as moved, not as an unreadable file)."""
     report = SyncReport()
     current: dict[str, _Fingerprint] = {}
+    added_by_user = {Path(path) for path in registered}
     for deck_path in deck_files(Path(root) for root in roots):
         try:
             stat = deck_path.stat()
+        except FileNotFoundError:
+            report.problems.append(_missing(deck_path, deck_path in added_by_user))
+            continue
         except OSError as error:
             report.problems.append(
-                Problem(
-                    deck_path, 1, 1, "file", f"cannot read the file ({error.strerror})", "check that it exists and is readable"
-                )
+                Problem(deck_path, 1, 1, "file", f"cannot look at it ({error.strerror})", "check that it exists and is readable")
             )
             continue
         current[str(deck_path.resolve())] = _Fingerprint(stat.st_mtime_ns, stat.st_size)
@@ -70,17 +74,21 @@ def sync(database: Database, roots: Iterable[Path]) -> SyncReport:
     if not changed and not removed:
         return report
 
-    from mlcards.decks.loader import load_deck_file  # only now: YAML and the validator are not needed to start
+    from mlcards.decks.loader import parse_deck_bytes  # only now: YAML and the validator are not needed to start
 
     parsed: list[tuple[str, str, DeckSpec]] = []
     touched_only: list[tuple[str, str]] = []
     for path in changed:
-        digest = hashlib.sha1(Path(path).read_bytes()).hexdigest()
+        raw, unreadable = read_deck_bytes(Path(path))
+        if raw is None:
+            report.problems.extend(unreadable)
+            continue
+        digest = hashlib.sha1(raw).hexdigest()
         report.files_read += 1
         if path in stored and stored[path][1] == digest:
             touched_only.append((path, digest))
             continue
-        deck, problems = load_deck_file(Path(path))
+        deck, problems = parse_deck_bytes(raw, Path(path))
         report.problems.extend(problems)
         if deck is not None:
             parsed.append((path, digest, deck))
@@ -134,6 +142,19 @@ def _check_deck_ids_unique(
                 )
             )
         owners[deck.deck_id] = path
+
+
+def _missing(path: Path, registered: bool) -> Problem:
+    if registered:
+        return Problem(
+            path,
+            1,
+            1,
+            "file",
+            "this path, added with 'mlcards add', no longer exists (moved, renamed or deleted?)",
+            f"if you moved it: mlcards remove '{path}' && mlcards add NEW-PATH — cards are matched by deck and card id, so their history is kept",
+        )
+    return Problem(path, 1, 1, "file", "no such file or folder", "check the path")
 
 
 def _save_fingerprint(writer: sqlite3.Connection, path: str, stat: _Fingerprint, digest: str) -> None:
