@@ -289,3 +289,37 @@ def test_output_to_a_full_device_is_reported_with_a_non_zero_exit(home: Path):
         )
     assert result.returncode == 4
     assert "cannot write the output" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_leaves_an_existing_file_alone_without_force(home: Path, tmp_path: Path):
+    package = tmp_path / "cards.apkg"
+    package.write_bytes(b"my earlier package")
+    refused = run(home, "export", "-o", str(package))
+    assert refused.returncode == 1 and f"{package} exists and was left as it is; add --force" in refused.stderr
+    assert package.read_bytes() == b"my earlier package"
+    replaced = run(home, "export", "-o", str(package), "--force")
+    assert replaced.returncode == 0 and package.read_bytes().startswith(b"PK")
+
+
+def test_export_to_a_bare_extension_asks_for_a_name(home: Path, tmp_path: Path):
+    result = run(home, "export", "-o", str(tmp_path / ".apkg"))
+    assert result.returncode == 1 and "'.apkg' is only an extension; name the package, e.g. -o" in result.stderr.replace(
+        str(tmp_path) + "/", ""
+    )
+
+
+def test_a_settings_file_saved_with_a_byte_order_mark_is_read(home: Path):
+    config = home / "config" / "mlcards" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"\xef\xbb\xbfnew_cards_per_day = 5\n")
+    result = run(home, "config")
+    assert result.returncode == 0 and "new_cards_per_day = 5" in result.stdout
+
+
+def test_a_yaml_merge_key_gets_its_own_message(home: Path, write_deck: WriteDeck):
+    deck = write_deck(
+        "defaults: &d\n  source: s\nid: d\nname: D\nsource: s\ncards:\n  - <<: *d\n    id: x\n    front: q\n    back: b\n"
+    )
+    result = run(home, "check", str(deck))
+    assert result.returncode == 1
+    assert f"{deck}:7:5: x: '<<' (a YAML merge key) is not supported in a card: each key must be written out" in result.stderr

@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--with-progress", action="store_true", help="carry due dates, intervals, ease and review history into Anki"
     )
+    export.add_argument("--force", action="store_true", help="replace FILE.apkg if it exists")
 
     commands.add_parser("backup", help="back up the database now (a daily backup is also made automatically)")
     restore = commands.add_parser(
@@ -230,6 +231,14 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     return EXIT_OK
 
 
+def _confirm(question: str, out: TextIO) -> bool:
+    """Ask yes/no on the terminal; without one the answer is no (scripts pass --force)."""
+    if not _has_terminal():
+        return False
+    print(f"{question} [y/N] ", end="", file=out, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
 def _has_terminal() -> bool:
     return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
 
@@ -241,6 +250,13 @@ def _which_stream_is_not_one() -> str:
 
 
 def _export(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
+    output: Path = args.output
+    if output.name.lower() == ".apkg":
+        print(f"mlcards: '{output}' is only an extension; name the package, e.g. -o {output.with_name('mlcards.apkg')}", file=err)
+        return EXIT_PROBLEMS
+    if output.exists() and not output.is_dir() and not args.force and not _confirm(f"{output} exists. Replace it?", out):
+        print(f"mlcards: {output} exists and was left as it is; add --force to replace it", file=err)
+        return EXIT_PROBLEMS
     from mlcards.export import ExportError, export_anki_package  # imported late: genanki and Pygments load only here
 
     try:

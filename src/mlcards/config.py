@@ -39,7 +39,7 @@ def load_settings(path: Path) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark some editors add is dropped
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error} — fix the TOML syntax (key = value, one per line)") from error
     except (OSError, UnicodeDecodeError) as error:

@@ -272,6 +272,14 @@ class _DeckReader:
                     "keep one of them; YAML would silently drop the first",
                 )
                 continue
+            if key == "<<":
+                self.problem(
+                    key_node,
+                    subject,
+                    f"'<<' (a YAML merge key) is not supported in a {what}: each key must be written out",
+                    "copy the keys in; for values every card shares, use the deck's 'source:' and 'tags:', which each card inherits",
+                )
+                continue
             if key not in rules:
                 close = difflib.get_close_matches(key, list(rules), n=1, cutoff=0.6)
                 fix = f"did you mean '{close[0]}'?" if close else f"allowed keys are: {', '.join(rules)}"
