@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from mlcards.store.database import Database, open_database
 
@@ -68,3 +69,9 @@ def small_disk(tmp_path: Path) -> Iterator[Disk]:
         yield Disk(mount_point)
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+# Property tests judge behaviour, not speed: a slow first call (imports, a cold cache, a busy CI
+# machine) must not fail them, so Hypothesis' per-example deadline is off.
+settings.register_profile("mlcards", deadline=None)
+settings.load_profile("mlcards")
