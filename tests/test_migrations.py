@@ -29,7 +29,7 @@ def v1_database(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(params=[1, 2])
+@pytest.fixture(params=[1, 2, 3])
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, int]:
     """A copy of a collection as each earlier schema version wrote it (tests/fixtures/make_schema_fixture.py)."""
     target = tmp_path / "mlcards.sqlite3"
@@ -44,7 +44,7 @@ def table(db_path: Path, name: str) -> list[dict]:
 def test_the_fixtures_really_are_the_old_schemas(old_database: tuple[Path, int]):
     path, version = old_database
     assert rows(path, "PRAGMA user_version") == [{"user_version": version}]
-    assert len(table(path, "review_log")) == 6
+    assert len(table(path, "review_log")) == (6 if version < 3 else 5)  # schema 3's queue held back a cloze sibling
 
 
 def test_opening_an_old_database_upgrades_it_and_keeps_every_row(old_database: tuple[Path, int]):
@@ -53,8 +53,8 @@ def test_opening_an_old_database_upgrades_it_and_keeps_every_row(old_database: t
     decks_before = table(path, "deck")
     open_database(path).close()
     assert rows(path, "PRAGMA user_version") == [{"user_version": SCHEMA_VERSION}]
-    for name, content in before.items():
-        assert table(path, name) == content, name
+    for name, content in before.items():  # every old column of every row, unchanged (new columns are added)
+        assert [{key: row[key] for key in content[0]} for row in table(path, name)] == content, name
     assert [{k: v for k, v in deck.items() if k != "prompt_count"} for deck in table(path, "deck")] == [
         {k: v for k, v in deck.items() if k != "prompt_count"} for deck in decks_before
     ]
@@ -93,8 +93,9 @@ def test_reviewing_continues_where_the_old_version_left_off(old_database: tuple[
     session = ReviewSession(database, Settings(), tuesday)
     due = {card.card_id for card in [session.current] if card}
     assert due  # the cards answered on Monday with a 1-day interval are due on Tuesday
+    logged = len(table(path, "review_log"))
     session.answer(Answer.GOOD, tuesday)
-    assert len(table(path, "review_log")) == 7
+    assert len(table(path, "review_log")) == logged + 1
     database.close()
 
 

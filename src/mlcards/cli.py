@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup", nargs="?", help="a backup file, or 'latest'; omit to list the backups")
 
+    commands.add_parser(
+        "rebuild", help="recompute every prompt's schedule from the review log (the log is the truth; the schedule a cache)"
+    )
+
     config = commands.add_parser("config", help="show the settings and where they live")
     config.add_argument("--init", action="store_true", help="write a commented settings file if there is none")
     for command in commands.choices.values():  # so "mlcards status --db x" works as well as "mlcards --db x status"
@@ -164,6 +168,14 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     daily_backup(collection.database.path, collection.today(now), now, collection.settings.backups_to_keep)
     if args.command == "backup":
         print(f"Backed up to {create_backup(collection.database.path, now)}", file=out)
+        return EXIT_OK
+    if args.command == "rebuild":
+        rebuilt = collection.rebuild()
+        print(
+            f"Replayed {rebuilt.answers} answer(s) of {rebuilt.prompts} prompt(s); "
+            f"{rebuilt.changed} schedule(s) differed from the replay and were rewritten.",
+            file=out,
+        )
         return EXIT_OK
     if args.command == "add":
         report, problems = collection.add(args.paths, now)

@@ -14,6 +14,7 @@ from mlcards.paths import shipped_decks_dir
 from mlcards.scheduling.days import current_study_day
 from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database, open_database
+from mlcards.store.history import RebuildReport, rebuild
 from mlcards.store.registry import register_paths, registered_paths, unregister_paths
 from mlcards.store.sync import SyncReport, sync
 
@@ -60,6 +61,11 @@ class Collection:
     def remove(self, paths: list[Path]) -> tuple[int, SyncReport]:
         removed = unregister_paths(self.database, [path.expanduser().resolve() for path in paths])
         return removed, self.sync()
+
+    def rebuild(self) -> RebuildReport:
+        """Every prompt's schedule recomputed from the review log."""
+        with self.database.transaction() as connection:
+            return rebuild(connection)
 
     def close(self) -> None:
         self.database.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import uuid
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -17,11 +18,13 @@ from typing import Any
 
 from mlcards.config import Settings
 from mlcards.scheduling import sm2
-from mlcards.scheduling.days import current_study_day, due_day
+from mlcards.scheduling.days import current_study_day
 from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.filters import filter_clauses, selected_deck_ids
-from mlcards.store.values import day_text, parse_day, timestamp
+from mlcards.store.history import AnsweredElsewhere, cached_state, record_answer, undo_answer
+
+__all__ = ["Answer", "AnsweredElsewhere", "QueuedCard", "ReviewFilter", "ReviewSession"]
 
 REDRILL_GAP = 3  # cards shown before a failed card comes back, so the answer is not still on screen
 NEW_CANDIDATES_PER_SLOT = 4  # new prompts read per daily slot, so skipped siblings still leave the slots full
@@ -63,6 +66,7 @@ class QueuedCard:
     state: sm2.SM2State
     is_new: bool
     redrill: bool  # a same-day repeat: answering it does not move the schedule
+    last_log_id: int = 0  # the last answer this window knows of: it answers only from that state
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class ReviewSession:
         self.settings = settings
         self.filter = review_filter
         self.cram = cram
+        self.session_id = uuid.uuid4().hex  # names this window's answers in the log
         self.today = current_study_day(now, settings.day_start_hour, latest_answered_day(database.connection))
         self._random = random.Random(seed)
         self._queue: deque[QueuedCard] = deque(self._build_queue())
@@ -174,7 +179,8 @@ class ReviewSession:
         result = self._answer_in_memory(card, grade) if self.cram else self._record(card, grade, now, duration_ms)
         self._queue.popleft()
         if result.again_today:
-            self._queue.insert(min(REDRILL_GAP, len(self._queue)), replace(card, redrill=True, state=result.state))
+            again = replace(card, redrill=True, state=result.state, last_log_id=result.log_id or card.last_log_id)
+            self._queue.insert(min(REDRILL_GAP, len(self._queue)), again)
         self.answered += 1
         self._undo_stack.append(_Answered(card, result, queue_length))
         return result
@@ -183,64 +189,42 @@ class ReviewSession:
         return AnswerResult(None, card.state, None, sm2.needs_redrill(grade))
 
     def _record(self, card: QueuedCard, grade: int, now: datetime, duration_ms: int) -> AnswerResult:
-        reviewed_at = timestamp(now)
+        """Store the answer through the pure rule; AnsweredElsewhere if another window moved the
+        prompt since this one read it (nothing is written then)."""
         with self.database.transaction() as connection:
             today = current_study_day(now, self.settings.day_start_hour, latest_answered_day(connection))
-            found = connection.execute(_SELECT_STATE, (card.schedule_id,)).fetchone()
-            if found is None:
-                raise LookupError(f"schedule {card.schedule_id} vanished")
-            repetitions, interval, easiness, due_text, lapses, last_reviewed, redrill_text = found
-            due_before = parse_day(due_text)
-            before = sm2.SM2State.from_hundredths(repetitions, interval, easiness)
-            again_today = sm2.needs_redrill(grade)
-            if parse_day(redrill_text) == today:
-                kind, after, due, lapses_after = "redrill", before, due_before, lapses
-            else:
-                kind = "new" if due_before is None else "review"
-                after = sm2.next_state(None if due_before is None else before, grade)
-                due = due_day(today, after.interval)
-                lapses_after = lapses + (1 if kind == "review" and grade < sm2.PASSING_GRADE else 0)
-            cursor = connection.execute(
-                _INSERT_LOG,
-                (
-                    card.schedule_id,
-                    reviewed_at,
-                    today.isoformat(),
-                    grade,
-                    kind,
-                    max(0, duration_ms),
-                    repetitions,
-                    after.repetitions,
-                    interval,
-                    after.interval,
-                    easiness,
-                    after.easiness_hundredths,
-                    due_text,
-                    day_text(due),
-                    lapses,
-                    last_reviewed,
-                    redrill_text,
-                ),
+            recorded = record_answer(
+                connection, card.schedule_id, card.last_log_id, sm2.Review(grade, now, today), duration_ms, self.session_id
             )
-            connection.execute(
-                _UPDATE_STATE,
-                (
-                    after.repetitions,
-                    after.interval,
-                    after.easiness_hundredths,
-                    day_text(due),
-                    lapses_after,
-                    reviewed_at,
-                    today.isoformat() if again_today else None,
-                    card.schedule_id,
-                ),
-            )
-        assert cursor.lastrowid is not None
-        return AnswerResult(cursor.lastrowid, after, due, again_today)
+        after = recorded.row.after
+        return AnswerResult(recorded.log_id, after.memory, after.due, sm2.needs_redrill(grade))
 
-    def undo(self) -> QueuedCard:
-        """Take back the last answer, suspend or bury: the schedule is restored exactly (an
-        answer's log row is removed) and the card is the current one again."""
+    def refresh_current(self) -> QueuedCard | None:
+        """After AnsweredElsewhere: re-read the current prompt; it stays first only if it is still
+        due today, with the state the other window left. Returns it, or None if it left the queue."""
+        card = self.current
+        if card is None:
+            return None
+        self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)
+        with self.database.snapshot() as connection:
+            state, last_log_id = cached_state(connection, card.schedule_id)
+        due_today = state.due is None or state.due <= self.today or state.redrill_on == self.today
+        if not due_today:
+            return None
+        fresh = replace(
+            card,
+            state=state.memory,
+            is_new=state.due is None,
+            redrill=state.redrill_on == self.today,
+            last_log_id=last_log_id,
+        )
+        self._queue.appendleft(fresh)
+        return fresh
+
+    def undo(self, now: datetime | None = None) -> QueuedCard:
+        """Take back this window's last answer, suspend or bury: an answer moves out of the log and
+        the prompt's state is replayed from the answers left (another window's included), and the
+        card is the current one again."""
         if not self._undo_stack:
             raise LookupError("nothing to undo")
         step = self._undo_stack.pop()
@@ -256,11 +240,9 @@ class ReviewSession:
         card, result, queue_length = step.card, step.result, step.queue_length
         if result.log_id is not None:
             with self.database.transaction() as connection:
-                before = connection.execute(_SELECT_BEFORE, (result.log_id,)).fetchone()
-                if before is None:
-                    raise LookupError(f"review {result.log_id} is no longer in the log")
-                connection.execute(_UPDATE_STATE, before)  # the log's before-columns, in this order
-                connection.execute("DELETE FROM review_log WHERE id = ?", (result.log_id,))
+                undo_answer(connection, result.log_id, self.session_id, now or datetime.now().astimezone())
+                _, last_log_id = cached_state(connection, card.schedule_id)
+            card = replace(card, last_log_id=last_log_id)
         if result.again_today:
             self._queue = deque(entry for entry in self._queue if entry.schedule_id != card.schedule_id)
         self._queue.appendleft(card)
@@ -349,14 +331,14 @@ class _SetAside:
 
 _QUEUE_SQL = """
 SELECT s.id, s.ordinal, c.deck_id, d.name, c.card_id, c.kind, c.front, c.back, c.text, c.extra, c.source, c.tags,
-       d.file_path, c.line, s.repetitions, s.interval, s.easiness, s.due IS NULL
+       d.file_path, c.line, s.repetitions, s.interval, s.easiness, s.due IS NULL, s.last_log_id
 FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
 WHERE s.active AND NOT s.suspended"""
 
 
 def _queued(row: tuple[Any, ...]) -> QueuedCard:
     (schedule_id, ordinal, deck_id, deck_name, card_id, kind, front, back, text, extra, source, tags, file_path, line) = row[:14]
-    repetitions, interval, easiness, is_new = row[14:]
+    repetitions, interval, easiness, is_new, last_log_id = row[14:]
     return QueuedCard(
         schedule_id=schedule_id,
         ordinal=ordinal,
@@ -375,25 +357,8 @@ def _queued(row: tuple[Any, ...]) -> QueuedCard:
         state=sm2.SM2State.from_hundredths(repetitions, interval, easiness),
         is_new=bool(is_new),
         redrill=False,
+        last_log_id=last_log_id,
     )
-
-
-# Dates and times as store/values.py writes them, which is also how SQLModel reads them.
-_SELECT_STATE = "SELECT repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on FROM schedule WHERE id = ?"
-_INSERT_LOG = (
-    "INSERT INTO review_log (schedule_id, reviewed_at, study_day, grade, kind, duration_ms, "
-    "repetitions_before, repetitions_after, interval_before, interval_after, easiness_before, easiness_after, "
-    "due_before, due_after, lapses_before, last_reviewed_before, redrill_before) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SELECT_BEFORE = (
-    "SELECT repetitions_before, interval_before, easiness_before, due_before, lapses_before, last_reviewed_before, "
-    "redrill_before, schedule_id FROM review_log WHERE id = ?"
-)
-_UPDATE_STATE = (
-    "UPDATE schedule SET repetitions = ?, interval = ?, easiness = ?, due = ?, lapses = ?, last_reviewed = ?, "
-    "redrill_on = ? WHERE id = ?"
-)
 
 
 def set_suspended(database: Database, schedule_id: int, suspended: bool) -> None:

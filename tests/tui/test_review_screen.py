@@ -276,3 +276,23 @@ async def test_an_answer_the_full_disk_refuses_ends_the_app_saying_it_was_not_sa
     finally:
         database.close()
         (small_disk.path / "filler").unlink(missing_ok=True)
+
+
+async def test_a_card_answered_in_another_window_meanwhile_is_reloaded_not_overwritten(make_app, collection) -> None:
+    from tui_helpers import FIXED_NOW
+
+    from mlcards.review import Answer, ReviewSession
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(app, pilot)
+        shown = screen.session.current
+        other_window = ReviewSession(collection.database, collection.settings, FIXED_NOW)
+        assert other_window.current is not None and other_window.current.schedule_id == shown.schedule_id
+        other_window.answer(Answer.GOOD, FIXED_NOW)
+        await pilot.press("space", "1")
+        await pilot.pause()
+        messages = [str(notification.message) for notification in app._notifications]
+        assert any("was answered in another window" in message for message in messages)
+        assert rows(collection, "SELECT grade FROM review_log") == [(4,)]  # the other window's Good stands
+        assert screen.session.current is None or screen.session.current.schedule_id != shown.schedule_id

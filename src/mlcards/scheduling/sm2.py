@@ -8,7 +8,9 @@ by binary rounding: in floats 25 * 2.2 is 55.00000000000001, and ceil() would sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 MIN_GRADE = 0
 MAX_GRADE = 5
@@ -70,3 +72,92 @@ def next_state(state: SM2State | None, grade: int) -> SM2State:
 def needs_redrill(grade: int) -> bool:
     """SM-2's last rule: repeat items graded below 4 in the same session."""
     return grade < REDRILL_BELOW
+
+
+# --- the answer rule: (state, answer, time) -> (new state, log row) --------------------------
+SCHEDULER_NAME = "sm2"
+
+
+@dataclass(frozen=True, slots=True)
+class SM2Settings:
+    """What a log row records about the rule that produced it (SM-2 has no free parameters:
+    the same-day re-drill threshold is the one setting a variant could change)."""
+
+    redrill_below: int = REDRILL_BELOW
+
+    def as_json(self) -> str:
+        return f'{{"redrill_below": {self.redrill_below}}}'
+
+
+DEFAULT_SETTINGS = SM2Settings()
+
+
+@dataclass(frozen=True, slots=True)
+class PromptState:
+    """Everything the schedule of one prompt holds, derived from its answers alone."""
+
+    repetitions: int = 0
+    interval: int = 0
+    easiness_hundredths: int = INITIAL_EASINESS_HUNDREDTHS
+    due: date | None = None  # None: never answered (new)
+    lapses: int = 0
+    last_reviewed: datetime | None = None
+    redrill_on: date | None = None  # the study day on which a same-day repeat is still owed
+
+    @property
+    def memory(self) -> SM2State:
+        return SM2State.from_hundredths(self.repetitions, self.interval, self.easiness_hundredths)
+
+
+NEW_PROMPT = PromptState()
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One answer as given: the grade, when, and the study day it counted for."""
+
+    grade: int
+    reviewed_at: datetime  # aware
+    study_day: date
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """What the log keeps of an answer: its kind and the state on either side of it."""
+
+    kind: str  # "new", "review", or "redrill" (a same-day repeat that does not move the schedule)
+    before: PromptState
+    after: PromptState
+
+
+def review(state: PromptState, answer: Review, settings: SM2Settings = DEFAULT_SETTINGS) -> tuple[PromptState, LogRow]:
+    """The SM-2 answer rule, pure: no clock, no storage.
+
+    A prompt owing a same-day repeat keeps its schedule (the first answer of the day set it);
+    otherwise SM-2 moves it and the due day is the study day plus the new interval.
+    """
+    again_today = answer.grade < settings.redrill_below
+    if state.redrill_on == answer.study_day:
+        kind = "redrill"
+        after = replace(state, last_reviewed=answer.reviewed_at, redrill_on=answer.study_day if again_today else None)
+    else:
+        kind = "new" if state.due is None else "review"
+        memory = next_state(None if state.due is None else state.memory, answer.grade)
+        after = PromptState(
+            repetitions=memory.repetitions,
+            interval=memory.interval,
+            easiness_hundredths=memory.easiness_hundredths,
+            due=answer.study_day + timedelta(days=memory.interval),
+            lapses=state.lapses + (1 if kind == "review" and answer.grade < PASSING_GRADE else 0),
+            last_reviewed=answer.reviewed_at,
+            redrill_on=answer.study_day if again_today else None,
+        )
+    return after, LogRow(kind, state, after)
+
+
+def replay(answers: Iterable[Review], settings: SM2Settings = DEFAULT_SETTINGS) -> PromptState:
+    """A prompt's state from its answers in the order they were given."""
+    state = NEW_PROMPT
+    for answer in answers:
+        state, _ = review(state, answer, settings)
+    return state

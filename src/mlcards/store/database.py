@@ -178,5 +178,8 @@ def _upgrade(database: Database, version: int) -> None:
     from mlcards.store.backup import create_backup  # backup imports this module
 
     create_backup(database.path, datetime.now().astimezone(), f"before-schema-{SCHEMA_VERSION}")
+    from mlcards.store.history import rebuild
+
     with database.transaction() as connection:
         upgrade(connection, version)
+        rebuild(connection)  # the schedule is a cache of the log: make sure it is exactly the replay

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-SCHEMA_VERSION = 3  # each step up has a migration below, and store/models.py declares the result
+SCHEMA_VERSION = 4  # each step up has a migration below, and store/models.py declares the result
 
 
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
@@ -29,7 +29,29 @@ def _v2_to_v3(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE INDEX ix_review_log_window ON review_log (study_day, kind, schedule_id, grade, interval_before)")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(connection: sqlite3.Connection) -> None:
+    """The log becomes the truth: each answer names its rule, settings, clock offset and window;
+    undone answers move to their own table; each schedule remembers the last answer it holds."""
+    for column in (
+        "utc_offset_minutes INTEGER",
+        "scheduler VARCHAR NOT NULL DEFAULT 'sm2'",
+        "scheduler_settings VARCHAR NOT NULL DEFAULT '{}'",
+        "session_id VARCHAR",
+    ):
+        connection.execute(f"ALTER TABLE review_log ADD COLUMN {column}")
+    connection.execute("""UPDATE review_log SET scheduler_settings = '{"redrill_below": 4}'""")
+    connection.execute("ALTER TABLE schedule ADD COLUMN last_log_id INTEGER NOT NULL DEFAULT 0")
+    connection.execute(
+        "UPDATE schedule SET last_log_id = coalesce((SELECT max(l.id) FROM review_log l WHERE l.schedule_id = schedule.id), 0)"
+    )
+    connection.execute(
+        "CREATE TABLE review_undone (log_id INTEGER NOT NULL PRIMARY KEY, schedule_id INTEGER NOT NULL, "
+        "reviewed_at DATETIME NOT NULL, study_day DATE NOT NULL, grade INTEGER NOT NULL, kind VARCHAR NOT NULL, "
+        "duration_ms INTEGER NOT NULL, session_id VARCHAR, undone_at DATETIME NOT NULL)"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def upgrade(connection: sqlite3.Connection, from_version: int) -> None:

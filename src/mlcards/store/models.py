@@ -84,10 +84,13 @@ class Schedule(SQLModel, table=True):
     suspended: bool = False
     buried_until: date | None = None
     redrill_on: date | None = None  # the study day on which it still awaits a same-day re-drill
+    # The newest answer replayed into this state: a window answers only from the state it showed.
+    last_log_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ReviewLog(SQLModel, table=True):
-    """Append-only: one row per answer, with enough of the state before it to undo it exactly."""
+    """The truth: one row per answer, appended, never edited. A prompt's schedule is what
+    replaying its rows in id order through the rule named in `scheduler` gives."""
 
     __tablename__ = "review_log"
     __table_args__ = (
@@ -113,3 +116,23 @@ class ReviewLog(SQLModel, table=True):
     lapses_before: int
     last_reviewed_before: datetime | None
     redrill_before: date | None
+    utc_offset_minutes: int | None = None  # the learner's clock: reviewed_at in local time (None before schema 4)
+    scheduler: str = Field(default="sm2", sa_column_kwargs={"server_default": "sm2"})
+    scheduler_settings: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})  # JSON, as when it answered
+    session_id: str | None = None  # the window (review session) that gave the answer
+
+
+class ReviewUndone(SQLModel, table=True):
+    """Answers taken back with undo: moved here whole from review_log, so nothing is lost and
+    replay never sees them."""
+
+    __tablename__ = "review_undone"
+    log_id: int = Field(primary_key=True)
+    schedule_id: int
+    reviewed_at: datetime
+    study_day: date
+    grade: int
+    kind: str
+    duration_ms: int
+    session_id: str | None = None
+    undone_at: datetime

@@ -17,3 +17,8 @@ def day_text(day: date | None) -> str | None:
 
 def parse_day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """UTC text as `timestamp` writes it, back to an aware moment."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from mlcards.review import Answer, QueuedCard, ReviewSession
+from mlcards.review import Answer, AnsweredElsewhere, QueuedCard, ReviewSession
 from mlcards.tui import cards
 from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
 from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
@@ -228,7 +228,20 @@ class ReviewScreen(Screen[None]):
         card = self.session.current
         what = f"Your answer to {card.card_id if card else 'this card'}"
         duration_ms = min(elapsed_ms, LONGEST_COUNTED_ANSWER_MS)
-        if not self.mlcards.saved(what, lambda: self.session.answer(answer, self.mlcards.now(), duration_ms)):  # committed here
+        try:
+            if not self.mlcards.saved(
+                what, lambda: self.session.answer(answer, self.mlcards.now(), duration_ms)
+            ):  # committed here
+                return
+        except AnsweredElsewhere:
+            fresh = self.session.refresh_current()
+            self.notify(
+                f"{card.card_id if card else 'This card'} was answered in another window"
+                + (": here it is again as it stands now." if fresh else "; it is not due again today."),
+                severity="warning",
+                timeout=6,
+            )
+            self._next()
             return
         self.grades.append(int(answer))
         self._next()
@@ -243,7 +256,7 @@ class ReviewScreen(Screen[None]):
             return
         was_answer = self.session.last_undoable_was_answer
         taken_back: list[QueuedCard] = []
-        if not self.mlcards.saved("Undo", lambda: taken_back.append(self.session.undo())):
+        if not self.mlcards.saved("Undo", lambda: taken_back.append(self.session.undo(self.mlcards.now()))):
             return
         card = taken_back[0]
         if was_answer:

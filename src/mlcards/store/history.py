@@ -1,0 +1,207 @@
+"""The review log, the truth of every schedule: answers appended, undos moved aside, states
+replayed from it.
+
+A schedule row is a cache of its prompt's replay. An answer is written with the state the rule
+computed from that cache, in one transaction with the log row; undo and `rebuild` recompute the
+cache by replaying the log through the pure rule, so the two can never drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from mlcards.scheduling import sm2
+from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
+
+
+class AnsweredElsewhere(Exception):
+    """The prompt was answered (or an answer undone) in another window since this one read it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedAnswer:
+    log_id: int
+    row: sm2.LogRow
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    prompts: int  # prompts with at least one answer
+    answers: int  # log rows replayed
+    changed: int  # schedule rows whose cached state differed from the replay and were rewritten
+
+
+_STATE_COLUMNS = "repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id"
+_INSERT_LOG = (
+    "INSERT INTO review_log (id, schedule_id, reviewed_at, study_day, grade, kind, duration_ms, "
+    "repetitions_before, repetitions_after, interval_before, interval_after, easiness_before, easiness_after, "
+    "due_before, due_after, lapses_before, last_reviewed_before, redrill_before, "
+    "utc_offset_minutes, scheduler, scheduler_settings, session_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Ids are never reused, even after the newest answer is undone: a window that saw answer N must
+# not mistake a later, different answer for it. (Two index lookups, not AUTOINCREMENT, which
+# would mean rebuilding the table in a migration.)
+_NEXT_LOG_ID = (
+    "SELECT max(coalesce((SELECT max(id) FROM review_log), 0), coalesce((SELECT max(log_id) FROM review_undone), 0)) + 1"
+)
+_UPDATE_STATE = (
+    "UPDATE schedule SET repetitions = ?, interval = ?, easiness = ?, due = ?, lapses = ?, last_reviewed = ?, "
+    "redrill_on = ?, last_log_id = ? WHERE id = ?"
+)
+
+
+def cached_state(connection: sqlite3.Connection, schedule_id: int) -> tuple[sm2.PromptState, int]:
+    """The schedule row's state and the id of the last answer it holds."""
+    row = connection.execute(f"SELECT {_STATE_COLUMNS} FROM schedule WHERE id = ?", (schedule_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"prompt {schedule_id} is not in the database")
+    repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id = row
+    state = sm2.PromptState(
+        repetitions, interval, easiness, parse_day(due), lapses, parse_timestamp(last_reviewed), parse_day(redrill_on)
+    )
+    return state, last_log_id
+
+
+def record_answer(
+    connection: sqlite3.Connection,
+    schedule_id: int,
+    seen_log_id: int,
+    answer: sm2.Review,
+    duration_ms: int,
+    session_id: str,
+    settings: sm2.SM2Settings = sm2.DEFAULT_SETTINGS,
+) -> RecordedAnswer:
+    """Append one answer and move the prompt's state, inside the caller's write transaction.
+
+    `seen_log_id` is the last answer the window knew of: if the prompt has moved on since (another
+    window answered it), nothing is written and AnsweredElsewhere is raised.
+    """
+    state, last_log_id = cached_state(connection, schedule_id)
+    if last_log_id != seen_log_id:
+        raise AnsweredElsewhere(f"prompt {schedule_id} was answered in another window")
+    after, row = sm2.review(state, answer, settings)
+    offset = answer.reviewed_at.utcoffset()
+    (log_id,) = connection.execute(_NEXT_LOG_ID).fetchone()
+    connection.execute(
+        _INSERT_LOG,
+        (
+            log_id,
+            schedule_id,
+            timestamp(answer.reviewed_at),
+            answer.study_day.isoformat(),
+            answer.grade,
+            row.kind,
+            max(0, duration_ms),
+            state.repetitions,
+            after.repetitions,
+            state.interval,
+            after.interval,
+            state.easiness_hundredths,
+            after.easiness_hundredths,
+            day_text(state.due),
+            day_text(after.due),
+            state.lapses,
+            timestamp(state.last_reviewed) if state.last_reviewed else None,
+            day_text(state.redrill_on),
+            None if offset is None else int(offset.total_seconds() // 60),
+            sm2.SCHEDULER_NAME,
+            settings.as_json(),
+            session_id,
+        ),
+    )
+    _write_state(connection, schedule_id, after, log_id)
+    return RecordedAnswer(log_id, row)
+
+
+def undo_answer(connection: sqlite3.Connection, log_id: int, session_id: str, now: datetime) -> sm2.PromptState:
+    """Take back one answer of this window: the row moves to review_undone and the prompt's state
+    is replayed from the answers that remain (another window's later answers included)."""
+    found = connection.execute(
+        "SELECT schedule_id, reviewed_at, study_day, grade, kind, duration_ms, session_id FROM review_log WHERE id = ?",
+        (log_id,),
+    ).fetchone()
+    if found is None:
+        raise LookupError(f"answer {log_id} is no longer in the log")
+    if found[6] != session_id:
+        raise PermissionError(f"answer {log_id} was given in another window; only that window can undo it")
+    connection.execute(
+        "INSERT INTO review_undone (log_id, schedule_id, reviewed_at, study_day, grade, kind, duration_ms, session_id, undone_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (log_id, *found, timestamp(now)),
+    )
+    connection.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
+    return replay_prompt(connection, found[0])
+
+
+def replay_prompt(connection: sqlite3.Connection, schedule_id: int) -> sm2.PromptState:
+    """Recompute one prompt's cached state from its answers and store it."""
+    rows = connection.execute(
+        "SELECT id, grade, reviewed_at, study_day FROM review_log WHERE schedule_id = ? ORDER BY id", (schedule_id,)
+    ).fetchall()
+    state = sm2.replay(
+        sm2.Review(grade, parse_timestamp(at) or datetime.min, date.fromisoformat(day)) for _, grade, at, day in rows
+    )
+    _write_state(connection, schedule_id, state, rows[-1][0] if rows else 0)
+    return state
+
+
+def rebuild(connection: sqlite3.Connection) -> RebuildReport:
+    """Replay every answer in the log and rewrite each schedule whose cached state differs."""
+    states: dict[int, tuple[sm2.PromptState, int]] = {}
+    answers = 0
+    review, new_prompt = sm2.review, sm2.NEW_PROMPT
+    for log_id, schedule_id, grade, reviewed_at, study_day in _log_in_order(connection):
+        state = states.get(schedule_id, (new_prompt, 0))[0]
+        after, _ = review(state, sm2.Review(grade, reviewed_at, study_day))
+        states[schedule_id] = (after, log_id)
+        answers += 1
+    changed = 0
+    for schedule_id, cached, last_log_id in _all_cached(connection):
+        replayed, replayed_last = states.get(schedule_id, (new_prompt, 0))
+        if (cached, last_log_id) != (replayed, replayed_last):
+            _write_state(connection, schedule_id, replayed, replayed_last)
+            changed += 1
+    return RebuildReport(prompts=len(states), answers=answers, changed=changed)
+
+
+def _log_in_order(connection: sqlite3.Connection) -> Iterator[tuple[int, int, int, datetime, date]]:
+    """Every answer in the order given (id order: a clock set back cannot reorder it)."""
+    parse_day_text, parse_time = date.fromisoformat, parse_timestamp
+    days: dict[str, date] = {}
+    cursor = connection.execute("SELECT id, schedule_id, grade, reviewed_at, study_day FROM review_log ORDER BY id")
+    while batch := cursor.fetchmany(10_000):
+        for log_id, schedule_id, grade, reviewed_at, study_day in batch:
+            day = days.get(study_day)
+            if day is None:
+                day = days[study_day] = parse_day_text(study_day)
+            yield log_id, schedule_id, grade, parse_time(reviewed_at) or datetime.min, day
+
+
+def _all_cached(connection: sqlite3.Connection) -> Iterable[tuple[int, sm2.PromptState, int]]:
+    rows = connection.execute(f"SELECT id, {_STATE_COLUMNS} FROM schedule").fetchall()
+    for schedule_id, repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id in rows:
+        state = sm2.PromptState(
+            repetitions, interval, easiness, parse_day(due), lapses, parse_timestamp(last_reviewed), parse_day(redrill_on)
+        )
+        yield schedule_id, state, last_log_id
+
+
+def _write_state(connection: sqlite3.Connection, schedule_id: int, state: sm2.PromptState, last_log_id: int) -> None:
+    connection.execute(
+        _UPDATE_STATE,
+        (
+            state.repetitions,
+            state.interval,
+            state.easiness_hundredths,
+            day_text(state.due),
+            state.lapses,
+            timestamp(state.last_reviewed) if state.last_reviewed else None,
+            day_text(state.redrill_on),
+            last_log_id,
+            schedule_id,
+        ),
+    )

@@ -1,0 +1,198 @@
+"""The review log is the truth: every schedule equals the replay of its answers, windows never
+overwrite each other, undo takes back only the window's own answer, and rebuild repairs the cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlcards.config import Settings
+from mlcards.review import Answer, AnsweredElsewhere, ReviewSession
+from mlcards.scheduling import sm2
+from mlcards.store.database import Database, open_database
+from mlcards.store.history import rebuild
+from mlcards.store.sync import sync
+
+from .dbcheck import rows, schedule_of
+from .test_review import MONDAY, deck_yaml
+
+WriteDeck = Callable[..., Path]
+WINDOW = Path(__file__).with_name("window_process.py")
+
+
+@pytest.fixture
+def three_cards(database: Database, write_deck: WriteDeck) -> Database:
+    sync(database, [write_deck(deck_yaml("demo", "Demo", 3))])
+    return database
+
+
+def cached_equals_replay(database: Database) -> bool:
+    with database.transaction() as connection:
+        return rebuild(connection).changed == 0
+
+
+STEPS = st.lists(
+    st.tuples(st.sampled_from(["answer", "answer", "answer", "undo", "next-day"]), st.sampled_from(list(Answer))),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_after_any_answers_undos_and_days_every_schedule_equals_its_replay(tmp_path_factory, steps) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("replay")
+    (folder / "deck.yaml").write_text(deck_yaml("demo", "Demo", 3), encoding="utf-8")
+    database = open_database(folder / "mlcards.sqlite3")
+    try:
+        sync(database, [folder / "deck.yaml"])
+        now = MONDAY
+        session = ReviewSession(database, Settings(new_cards_per_day=3), now)
+        for action, answer in steps:
+            if action == "answer" and session.current is not None:
+                session.answer(answer, now)
+            elif action == "undo" and session.can_undo:
+                session.undo(now)
+            elif action == "next-day":
+                now += timedelta(days=1)
+                session = ReviewSession(database, Settings(new_cards_per_day=3), now)
+        assert cached_equals_replay(database)
+    finally:
+        database.close()
+
+
+def test_the_answer_rule_gives_sm2_intervals_and_marks_same_day_repeats():
+    day = MONDAY.date()
+    state, row = sm2.review(sm2.NEW_PROMPT, sm2.Review(4, MONDAY, day))
+    assert (row.kind, state.interval, state.due, state.redrill_on) == ("new", 1, day + timedelta(days=1), None)
+    state, row = sm2.review(state, sm2.Review(4, MONDAY + timedelta(days=1), day + timedelta(days=1)))
+    assert (row.kind, state.interval, state.repetitions) == ("review", 6, 2)
+    failed, row = sm2.review(state, sm2.Review(1, MONDAY + timedelta(days=7), day + timedelta(days=7)))
+    assert (row.kind, failed.interval, failed.lapses, failed.redrill_on) == ("review", 1, 1, day + timedelta(days=7))
+    repeated, row = sm2.review(failed, sm2.Review(4, MONDAY + timedelta(days=7, minutes=5), day + timedelta(days=7)))
+    assert row.kind == "redrill" and (repeated.interval, repeated.due, repeated.redrill_on) == (1, failed.due, None)
+
+
+def test_rebuild_rewrites_a_schedule_that_differs_from_its_replay(three_cards: Database):
+    session = ReviewSession(three_cards, Settings(), MONDAY)
+    session.answer(Answer.GOOD, MONDAY)
+    expected = schedule_of(three_cards.path, "demo", "c1")
+    with three_cards.transaction() as connection:
+        connection.execute(
+            "UPDATE schedule SET interval = 99, due = '2030-01-01', easiness = 130 WHERE id = ?", (expected["id"],)
+        )
+    with three_cards.transaction() as connection:
+        report = rebuild(connection)
+    assert (report.prompts, report.answers, report.changed) == (1, 1, 1)
+    assert schedule_of(three_cards.path, "demo", "c1") == expected
+
+
+def test_each_answer_records_its_rule_settings_clock_offset_and_window(three_cards: Database):
+    session = ReviewSession(three_cards, Settings(), MONDAY)
+    session.answer(Answer.GOOD, MONDAY)
+    (log,) = rows(three_cards.path, "SELECT scheduler, scheduler_settings, utc_offset_minutes, session_id FROM review_log")
+    assert log["scheduler"] == "sm2" and json.loads(log["scheduler_settings"]) == {"redrill_below": 4}
+    assert log["utc_offset_minutes"] == int(MONDAY.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    assert log["session_id"] == session.session_id
+
+
+def test_a_window_that_read_a_prompt_before_another_answered_it_writes_nothing_and_reloads(three_cards: Database):
+    first = ReviewSession(three_cards, Settings(new_cards_per_day=1), MONDAY)
+    second = ReviewSession(three_cards, Settings(new_cards_per_day=1), MONDAY)  # both show c1
+    first.answer(Answer.GOOD, MONDAY)
+    with pytest.raises(AnsweredElsewhere):
+        second.answer(Answer.AGAIN, MONDAY)
+    assert len(rows(three_cards.path, "SELECT id FROM review_log")) == 1
+    assert second.refresh_current() is None  # answered Good elsewhere: not due again today
+    assert cached_equals_replay(three_cards)
+
+
+def test_undo_takes_back_only_this_windows_answer_and_keeps_the_others(three_cards: Database):
+    first = ReviewSession(three_cards, Settings(new_cards_per_day=1), MONDAY)
+    second = ReviewSession(three_cards, Settings(new_cards_per_day=1), MONDAY)
+    first.answer(Answer.AGAIN, MONDAY)  # c1 owes a same-day repeat
+    with pytest.raises(AnsweredElsewhere):
+        second.answer(Answer.GOOD, MONDAY)
+    refreshed = second.refresh_current()
+    assert refreshed is not None and refreshed.redrill
+    second.answer(Answer.GOOD, MONDAY + timedelta(minutes=2))  # the repeat, answered in the second window
+    first.undo(MONDAY + timedelta(minutes=3))  # the first window takes back its own Again
+    (kept,) = rows(three_cards.path, "SELECT grade, session_id FROM review_log")
+    assert kept == {"grade": 4, "session_id": second.session_id}
+    assert rows(three_cards.path, "SELECT grade, session_id FROM review_undone") == [{"grade": 1, "session_id": first.session_id}]
+    state = schedule_of(three_cards.path, "demo", "c1")
+    assert (state["repetitions"], state["interval"], state["redrill_on"]) == (1, 1, None)  # as if only Good had been given
+    assert cached_equals_replay(three_cards)
+
+
+class Window:
+    """A review window in a separate process on the same database file."""
+
+    def __init__(self, database: Path, moment: datetime) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(WINDOW), str(database), moment.isoformat()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.read() == {"ready": True}
+
+    def read(self) -> dict[str, object]:
+        assert self.process.stdout is not None
+        return json.loads(self.process.stdout.readline())
+
+    def send(self, command: str) -> dict[str, object]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.communicate("quit\n", timeout=30)
+
+
+@pytest.fixture
+def windows(three_cards: Database) -> Iterator[Callable[[], Window]]:
+    opened: list[Window] = []
+    three_cards.close()
+
+    def open_window() -> Window:
+        opened.append(Window(three_cards.path, MONDAY))
+        return opened[-1]
+
+    yield open_window
+    for window in opened:
+        if window.process.poll() is None:
+            window.process.kill()
+        window.process.wait()
+
+
+def test_two_window_processes_on_one_database_never_overwrite_each_other(windows, tmp_path: Path):  # type: ignore[no-untyped-def]
+    left, right = windows(), windows()
+    assert left.send("current")["card"] == right.send("current")["card"] == "c1"
+    assert left.send("answer 4")["log_id"] == 1
+    assert right.send("answer 1") == {"answered_elsewhere": True, "still_due": False}
+    assert right.send("current")["card"] == "c2"
+    right_answer = right.send("answer 1")  # c2: Again, owed again today
+    assert right_answer["log_id"] == 2
+    assert left.send("current")["card"] == "c2"
+    assert left.send("answer 4") == {"answered_elsewhere": True, "still_due": True}  # the repeat is still owed
+    assert left.send("answer 4")["log_id"] == 3  # answered from the state the right window left
+    assert left.send("undo") == {"undone": "c2"}  # its own answer only
+    left.close()
+    right.close()
+    database_path = tmp_path / "data" / "mlcards.sqlite3"
+    assert [row["id"] for row in rows(database_path, "SELECT id FROM review_log ORDER BY id")] == [1, 2]
+    database = open_database(database_path)
+    try:
+        assert cached_equals_replay(database)
+    finally:
+        database.close()
