@@ -34,6 +34,7 @@ from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
 from mlcards.store.errors import DatabaseDamaged, DatabaseError, explain
 from mlcards.store.filters import tag_in_use
 from mlcards.store.registry import registered_paths
+from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
 
 EXIT_OK = 0
@@ -129,7 +130,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     database_path: Path = args.db or default_database_path()
     config_path: Path = args.config or default_config_path()
     if args.command == "check":
-        return _check(args.paths, out, err)
+        return _check(args.paths, database_path, config_path, out, err)
     if args.command == "config":
         return _config(config_path, args.init, out, err)
     if args.command == "restore":
@@ -186,6 +187,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
             f"{report.cards_added} new card(s), {report.cards_updated} updated, {report.cards_restored} restored.",
             file=out,
         )
+        _print_history_notes(report, err)
         return EXIT_OK
     if args.command == "remove":
         registered = set(registered_paths(collection.database))
@@ -199,6 +201,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         return _report_problems(report.problems, err) if report.problems else EXIT_OK
 
     report = collection.sync()
+    _print_history_notes(report, err)
     if args.command == "decks":
         _print_decks(collection, args.json, out)
     elif args.command == "export":
@@ -296,7 +299,7 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
     return EXIT_OK
 
 
-def _check(paths: list[Path], out: TextIO, err: TextIO) -> int:
+def _check(paths: list[Path], database_path: Path, config_path: Path, out: TextIO, err: TextIO) -> int:
     from mlcards.decks.loader import load_paths  # the YAML loader is imported only by what reads YAML
 
     result = load_paths(paths)
@@ -307,7 +310,30 @@ def _check(paths: list[Path], out: TextIO, err: TextIO) -> int:
         print("No deck files (.yaml, .yml) found.", file=err)
         return EXIT_PROBLEMS
     print(f"OK: {len(result.decks)} deck(s), {result.card_count} card(s), no problems.", file=out)
+    if database_path.exists():  # what syncing these files would do to review history, before it happens
+        try:
+            collection = open_collection(database_path, config_path)
+        except (DatabaseError, ConfigError):
+            return EXIT_OK
+        try:
+            roots = collection.deck_roots()
+            extra = [path.expanduser().resolve() for path in paths]
+            _print_history_notes(collection.sync([*roots, *(p for p in extra if p not in roots)], dry_run=True), err, would=True)
+        finally:
+            collection.close()
     return EXIT_OK
+
+
+def _print_history_notes(report: SyncReport, err: TextIO, would: bool = False) -> None:
+    """What a sync did (or would do) with review history: carried over to a new id, or kept aside."""
+    verb = "would carry" if would else "carried"
+    for carried in report.carried_over:
+        print(
+            f"mlcards: {verb} the history of {visible_line(carried.old)} over to {visible_line(carried.new)} ({carried.how})",
+            file=err,
+        )
+    for notice in report.notices:
+        print(f"mlcards: note: {notice}", file=err)
 
 
 def _report_problems(problems: list[Problem], err: TextIO, outcome: str = "nothing was written") -> int:

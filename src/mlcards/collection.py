@@ -30,8 +30,10 @@ class Collection:
     def deck_roots(self) -> list[Path]:
         return [shipped_decks_dir(), *registered_paths(self.database)]
 
-    def sync(self) -> SyncReport:
-        return sync(self.database, self.deck_roots(), registered=registered_paths(self.database))
+    def sync(self, roots: list[Path] | None = None, dry_run: bool = False) -> SyncReport:
+        """Bring the database up to date with every deck file (or those under `roots`)."""
+        chosen = self.deck_roots() if roots is None else roots
+        return sync(self.database, chosen, registered=registered_paths(self.database), dry_run=dry_run)
 
     def add(self, paths: list[Path], now: datetime) -> tuple[SyncReport, list[Problem]]:
         """Validate, then register and sync; on any problem nothing is written."""

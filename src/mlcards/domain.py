@@ -30,6 +30,14 @@ class CardSpec:
     ordinals: tuple[int, ...]  # which prompts this card yields: (1,) for basic, cN numbers for cloze
     line: int
     position: int  # index in its deck file: new cards are introduced in file order
+    # Ids this card had before ("card-id" in the same deck, "deck-id/card-id" in another): their
+    # answers carry over to it. Not content: changing it changes no prompt.
+    previous_ids: tuple[str, ...] = ()
+
+    def question_fingerprint(self) -> str:
+        """What a learner is asked and answers, without id, tags, source or extra: a card renamed
+        or moved with this unchanged is the same card."""
+        return hashlib.sha1(f"{self.kind}\0{self.front}\0{self.back}\0{self.text}".encode()).hexdigest()
 
     def content_hash(self) -> str:
         """A digest of everything a learner sees; line and position are not content."""

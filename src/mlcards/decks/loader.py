@@ -29,6 +29,7 @@ from mlcards.decks.schema import (
     CLOZE_FIELDS,
     DECK_FIELDS,
     ID_PATTERN,
+    PREVIOUS_ID_PATTERN,
     TAG_PATTERN,
     FieldRule,
 )
@@ -506,10 +507,53 @@ class _DeckReader:
                 )
         if len(self.problems) > errors_before or card_id is None or kind is None or source is None:
             return None
+        previous_ids = self.previous_ids(fields, subject, deck_id, card_id)
+        if len(self.problems) > errors_before:
+            return None
         tags = deck_tags + tuple(tag for tag in own_tags if tag not in deck_tags)
         return CardSpec(
-            deck_id, card_id, kind, front, back, text, extra, source, tags, ordinals, node.start_mark.line + 1, position
+            deck_id,
+            card_id,
+            kind,
+            front,
+            back,
+            text,
+            extra,
+            source,
+            tags,
+            ordinals,
+            node.start_mark.line + 1,
+            position,
+            previous_ids,
         )
+
+    def previous_ids(self, fields: dict[str, Node], subject: str, deck_id: str, card_id: str) -> tuple[str, ...]:
+        """`previous_ids` as full "deck-id/card-id" keys."""
+        node = fields.get("previous_ids")
+        if node is None:
+            return ()
+        items = node.value if isinstance(node, SequenceNode) else None
+        if items is None:
+            self.problem(node, subject, "'previous_ids' must be a list", "write previous_ids: [old-id] or [other.deck/old-id]")
+            return ()
+        found: list[str] = []
+        for item in items:
+            match = PREVIOUS_ID_PATTERN.fullmatch(item.value) if isinstance(item, ScalarNode) else None
+            if match is None:
+                shown = item.value if isinstance(item, ScalarNode) else "a collection"
+                self.problem(
+                    item,
+                    subject,
+                    f"previous id '{shown}' is not a card id",
+                    "write the card's old id, or 'deck-id/card-id' for a card that was in another deck",
+                )
+                continue
+            full = f"{match.group(1) or deck_id}/{match.group(2)}"
+            if full == f"{deck_id}/{card_id}":
+                self.problem(item, subject, "a card cannot name its own id as a previous id", "remove it from previous_ids")
+            elif full not in found:
+                found.append(full)
+        return tuple(found)
 
     def kind(self, fields: dict[str, Node], subject: str) -> CardKind | None:
         node = fields.get("type")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-FieldType = Literal["text", "id", "tags", "cards", "kind"]
+FieldType = Literal["text", "id", "tags", "cards", "kind", "ids"]
 
 # Used with fullmatch: `$` would also accept a value ending in a newline.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -39,7 +39,11 @@ CARD_FIELDS: dict[str, FieldRule] = {
     "tags": FieldRule("tags", example="tags: [formula]"),
     "source": FieldRule("text"),
     "extra": FieldRule("text"),
+    "previous_ids": FieldRule("ids", example="previous_ids: [old-card-id, other.deck/old-id]"),
 }
+
+# A previous id: a card id of the same deck, or "deck-id/card-id".
+PREVIOUS_ID_PATTERN = re.compile(r"(?:([A-Za-z0-9][A-Za-z0-9._-]{0,99})/)?([A-Za-z0-9][A-Za-z0-9._-]{0,99})")
 
 BASIC_FIELDS = ("front", "back")
 CLOZE_FIELDS = ("text",)

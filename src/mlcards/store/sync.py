@@ -18,6 +18,7 @@ from mlcards.decks.files import deck_files, read_deck_bytes
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
 from mlcards.store.database import Database
+from mlcards.store.identity import CarriedOver, apply_prompt_moves, carry_over, history_left_behind, match_prompts
 
 
 @dataclass
@@ -31,6 +32,9 @@ class SyncReport:
     cards_restored: int = 0
     decks_removed: int = 0
     wrote: bool = False
+    carried_over: list[CarriedOver] = field(default_factory=list)  # cards whose answers followed a new id
+    # Located like problems, but nothing is refused: history set aside or left behind, and how to keep it.
+    notices: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -43,9 +47,14 @@ class _Fingerprint:
     size: int
 
 
-def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] = ()) -> SyncReport:
+class _DryRun(Exception):
+    """Raised inside the write transaction of a dry run, so every change is rolled back."""
+
+
+def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] = (), dry_run: bool = False) -> SyncReport:
     """Bring the database up to date with the deck files under `roots`; `registered` are the
-    roots the user added (a missing one is reported as moved, not as an unreadable file)."""
+    roots the user added (a missing one is reported as moved, not as an unreadable file).
+    With `dry_run` the report says what would happen and nothing is written."""
     report = SyncReport()
     current: dict[str, _Fingerprint] = {}
     added_by_user = {Path(path) for path in registered}
@@ -96,12 +105,34 @@ def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] =
     if report.problems:
         return report
 
+    try:
+        _write(database, report, parsed, removed, touched_only, current, dry_run)
+    except _DryRun:
+        return report
+    report.wrote = True
+    return report
+
+
+def _write(
+    database: Database,
+    report: SyncReport,
+    parsed: list[tuple[str, str, DeckSpec]],
+    removed: list[str],
+    touched_only: list[tuple[str, str]],
+    current: dict[str, _Fingerprint],
+    dry_run: bool,
+) -> None:
     with database.transaction() as writer:
         writer.executemany("DELETE FROM deck_file WHERE path = ?", [(path,) for path in removed])
         reread = set(removed) | {path for path, _, _ in parsed}
         kept_deck_ids = {deck.deck_id for _, _, deck in parsed}
+        present_decks = writer.execute("SELECT id, file_path FROM deck WHERE present").fetchall()
+        reread_deck_ids = kept_deck_ids | {deck_id for deck_id, file_path in present_decks if file_path in reread}
+        decks = [deck for _, _, deck in parsed]
+        report.carried_over = carry_over(writer, decks, reread_deck_ids)
+        report.notices.extend(history_left_behind(writer, decks, reread_deck_ids))
         retired: list[str] = []
-        for deck_id, file_path in writer.execute("SELECT id, file_path FROM deck WHERE present").fetchall():
+        for deck_id, file_path in present_decks:
             if file_path in reread and deck_id not in kept_deck_ids:
                 _retire_deck(writer, deck_id, report)
                 retired.append(deck_id)
@@ -117,8 +148,8 @@ def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] =
                 "WHERE id IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(touched)),),
             )
-    report.wrote = True
-    return report
+        if dry_run:
+            raise _DryRun
 
 
 def _check_deck_ids_unique(
@@ -204,9 +235,9 @@ def _sync_deck(writer: sqlite3.Connection, deck: DeckSpec, path: str, report: Sy
         (deck.deck_id, deck.name, deck.description, path),
     )
     existing = {
-        card_id: (pk, content_hash, line, position, bool(present))
-        for pk, card_id, content_hash, line, position, present in writer.execute(
-            "SELECT pk, card_id, content_hash, line, position, present FROM card WHERE deck_id = ?", (deck.deck_id,)
+        card_id: (pk, content_hash, line, position, bool(present), kind, text)
+        for pk, card_id, content_hash, line, position, present, kind, text in writer.execute(
+            "SELECT pk, card_id, content_hash, line, position, present, kind, text FROM card WHERE deck_id = ?", (deck.deck_id,)
         ).fetchall()
     }
     new_rows = []
@@ -217,11 +248,13 @@ def _sync_deck(writer: sqlite3.Connection, deck: DeckSpec, path: str, report: Sy
             new_rows.append((deck.deck_id, card.card_id, *_card_values(card, content_hash)))
             report.cards_added += 1
             continue
-        pk, stored_hash, line, position, present = row
+        pk, stored_hash, line, position, present, old_kind, old_text = row
         if not present:
             report.cards_restored += 1
         elif stored_hash != content_hash:
             report.cards_updated += 1
+        if stored_hash != content_hash and (old_kind != card.kind.value or old_text != card.text):
+            _match_prompts(writer, pk, old_kind, old_text, card, report)
         if (stored_hash, line, position, present) != (content_hash, card.line, card.position, True):
             writer.execute(_UPDATE_CARD, (*_card_values(card, content_hash), pk))
     writer.executemany(_INSERT_CARD, new_rows)
@@ -231,6 +264,33 @@ def _sync_deck(writer: sqlite3.Connection, deck: DeckSpec, path: str, report: Sy
     writer.executemany("UPDATE card SET present = 0 WHERE pk = ?", gone)
     report.cards_removed += len(gone)
     _sync_schedules(writer, deck)
+
+
+def _match_prompts(
+    writer: sqlite3.Connection, card_pk: int, old_kind: str, old_text: str, card: CardSpec, report: SyncReport
+) -> None:
+    prompts = writer.execute("SELECT ordinal, last_log_id > 0 FROM schedule WHERE card_pk = ?", (card_pk,)).fetchall()
+    answered = {ordinal for ordinal, has_answers in prompts if has_answers}
+    moves = match_prompts(old_kind, old_text, card, [ordinal for ordinal, _ in prompts], answered)
+    apply_prompt_moves(writer, card_pk, moves)
+    set_aside_answered = [ordinal for ordinal in moves.set_aside if ordinal in answered]
+    if set_aside_answered:
+        what = f"changed from {old_kind} to {card.kind.value}" if old_kind != card.kind.value else "hides other text now"
+        report.notices.append(
+            Problem(
+                card_path_of(writer, card.deck_id),
+                card.line,
+                1,
+                card.card_id,
+                f"the card {what}: the answers of its old prompt(s) {set_aside_answered} are kept aside, not given to the new question",
+                "nothing to do if the question really changed; to keep the old progress, undo the change in the YAML",
+            )
+        )
+
+
+def card_path_of(writer: sqlite3.Connection, deck_id: str) -> Path:
+    row = writer.execute("SELECT file_path FROM deck WHERE id = ?", (deck_id,)).fetchone()
+    return Path(row[0]) if row else Path(deck_id)
 
 
 def _sync_schedules(writer: sqlite3.Connection, deck: DeckSpec) -> None:
