@@ -182,3 +182,39 @@ class Database_session:
 
     def __exit__(self, *exc: object) -> None:
         self.database.close()
+
+
+def test_rename_changes_the_id_in_the_yaml_and_keeps_the_answers(tmp_path: Path):
+    home, folder = tmp_path / "home", tmp_path / "mine"
+    folder.mkdir()
+    deck = folder / "demo.yaml"
+    deck.write_text("# my notes\n" + DECK, encoding="utf-8")
+    assert run(home, "add", str(folder)).returncode == 0
+    db = home / "data" / "mlcards" / "mlcards.sqlite3"
+    with Database_session(db) as database:
+        ReviewSession(database, Settings(), MONDAY, ReviewFilter(deck="demo")).answer(Answer.GOOD, MONDAY)
+    renamed = run(home, "rename", "demo/alpha", "learning-rate")
+    assert renamed.returncode == 0, renamed.stderr
+    assert deck.read_text(encoding="utf-8") == "# my notes\n" + DECK.replace("{id: alpha,", "{id: learning-rate,")
+    status = run(home, "status")
+    assert status.returncode == 0 and "note:" not in status.stderr
+    assert rows(
+        db,
+        "SELECT c.card_id, count(l.id) AS n FROM card c JOIN schedule s ON s.card_pk = c.pk JOIN review_log l ON l.schedule_id = s.id GROUP BY c.pk",
+    ) == [{"card_id": "learning-rate", "n": 1}]
+
+
+def test_rename_refuses_a_shipped_card_and_an_unknown_one(tmp_path: Path):
+    home = tmp_path / "home"
+    shipped = run(home, "rename", "ml.fundamentals.bias/bias-as-extra-weight", "x")
+    assert shipped.returncode == 1 and "fork the deck first (mlcards fork ml.fundamentals.bias)" in shipped.stderr
+    unknown = run(home, "rename", "nope/nothing", "x")
+    assert unknown.returncode == 1 and "no card 'nope/nothing'" in unknown.stderr
+
+
+def test_a_renamed_deck_id_carries_every_cards_answers(studied):  # type: ignore[no-untyped-def]
+    database, deck = studied
+    before = sorted((card, o, n) for _, card, o, n in answered(database))
+    report = resync(database, deck, DECK.replace("id: demo\n", "id: demo.renamed\n"))
+    assert len(report.carried_over) == 3
+    assert sorted((card, o, n) for deck_id, card, o, n in answered(database) if deck_id == "demo.renamed") == before

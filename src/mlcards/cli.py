@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     add = commands.add_parser("add", help="register your own deck files or folders and sync them")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="deck files or folders")
 
+    fork = commands.add_parser(
+        "fork", help="copy a shipped deck into your folder to edit it; your copy replaces it and keeps its history"
+    )
+    fork.add_argument("deck", help="the shipped deck's id or name")
+    fork.add_argument("--to", type=Path, default=Path("."), metavar="FOLDER", help="where to put the copy (default: here)")
+    fork.add_argument("--force", action="store_true", help="overwrite a file of the same name there")
+
+    rename = commands.add_parser("rename", help="rename a card in its YAML file and keep its answers")
+    rename.add_argument("old", metavar="DECK-ID/CARD-ID", help="the card as it is now")
+    rename.add_argument("new", metavar="NEW-CARD-ID", help="its new id (same deck)")
+
     remove = commands.add_parser("remove", help="stop syncing registered paths (their review history is kept)")
     remove.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
@@ -188,6 +199,26 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
             file=out,
         )
         _print_history_notes(report, err)
+        return EXIT_OK
+    if args.command == "fork":
+        target, report, problems = collection.fork(args.deck, args.to, now, replace=args.force)
+        if problems:
+            return _report_problems(problems, err)
+        print(
+            f"Forked into {target}: edit it freely; it replaces the shipped deck and keeps its history "
+            f"({report.cards_added} new card(s)). 'mlcards remove {target}' brings the shipped deck back.",
+            file=out,
+        )
+        return EXIT_OK
+    if args.command == "rename":
+        collection.sync()
+        if problems := collection.rename(args.old, args.new):
+            return _report_problems(problems, err)
+        deck_id = args.old.partition("/")[0]
+        print(
+            f"Renamed {visible_line(args.old)} to {visible_line(deck_id)}/{visible_line(args.new)} in its deck file; its answers stay with it.",
+            file=out,
+        )
         return EXIT_OK
     if args.command == "remove":
         registered = set(registered_paths(collection.database))

@@ -8,13 +8,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mlcards.config import Settings, load_settings
+from mlcards.decks.edit import rewrite_card_id
 from mlcards.decks.files import deck_files
 from mlcards.decks.problems import Problem
+from mlcards.domain import deck_selected
 from mlcards.paths import shipped_decks_dir
 from mlcards.scheduling.days import current_study_day
 from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database, open_database
 from mlcards.store.history import RebuildReport, rebuild
+from mlcards.store.identity import card_location, rename_card
 from mlcards.store.registry import register_paths, registered_paths, unregister_paths
 from mlcards.store.sync import SyncReport, sync
 
@@ -33,7 +36,13 @@ class Collection:
     def sync(self, roots: list[Path] | None = None, dry_run: bool = False) -> SyncReport:
         """Bring the database up to date with every deck file (or those under `roots`)."""
         chosen = self.deck_roots() if roots is None else roots
-        return sync(self.database, chosen, registered=registered_paths(self.database), dry_run=dry_run)
+        return sync(
+            self.database,
+            chosen,
+            registered=registered_paths(self.database),
+            dry_run=dry_run,
+            yielding_roots=[shipped_decks_dir()],
+        )
 
     def add(self, paths: list[Path], now: datetime) -> tuple[SyncReport, list[Problem]]:
         """Validate, then register and sync; on any problem nothing is written."""
@@ -55,10 +64,79 @@ class Collection:
             return baseline, baseline.problems
         # The sync validates every new file (and writes nothing on a problem), so the files are
         # parsed once: loading them beforehand too doubled the cost of adding a large deck.
-        report = sync(self.database, [*self.deck_roots(), *resolved])
+        report = self.sync([*self.deck_roots(), *resolved])
         if report.ok:
             register_paths(self.database, resolved, now)
         return report, report.problems
+
+    def fork(self, wanted: str, folder: Path, now: datetime, replace: bool = False) -> tuple[Path, SyncReport, list[Problem]]:
+        """Copy a shipped deck's file into `folder` and add it: the copy keeps the deck and card
+        ids, so it carries the shipped cards' history and replaces the shipped deck while added."""
+        from mlcards.decks.loader import load_paths  # the YAML loader only for what reads YAML
+
+        shipped_decks = load_paths([shipped_decks_dir()]).decks  # read from the files: a forked one is not in the database
+        exact = [deck for deck in shipped_decks if wanted in (deck.deck_id, deck.name)]
+        selected = [deck for deck in shipped_decks if deck_selected(wanted, deck.deck_id, deck.name)]
+        loose = [deck for deck in shipped_decks if wanted.lower() in f"{deck.deck_id} {deck.name}".lower()]
+        chosen = exact or selected or loose
+        if len(chosen) != 1:
+            names = ", ".join(deck.deck_id for deck in chosen[:8]) or "none"
+            fix = "name one deck by its id (mlcards decks lists them)"
+            return (
+                folder,
+                SyncReport(),
+                [Problem(folder, 1, 1, "fork", f"'{wanted}' matches {len(chosen)} shipped decks ({names})", fix)],
+            )
+        source = chosen[0].path
+        target = folder.expanduser().resolve() / source.name
+        if target.exists() and not replace:
+            return (
+                target,
+                SyncReport(),
+                [Problem(target, 1, 1, "fork", "this file already exists", "choose another folder with --to, or add --force")],
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        header = (
+            f"# Your copy of mlcards' shipped deck '{chosen[0].deck_id}', made {now.date().isoformat()}.\n"
+            "# While this file is added, it replaces the shipped deck. Keep the deck id and the card ids:\n"
+            "# they carry your answers (a renamed card keeps them with previous_ids: [old-id]).\n"
+        )
+        target.write_text(header + source.read_text(encoding="utf-8"), encoding="utf-8")
+        report, problems = self.add([target], now)
+        return target, report, problems
+
+    def rename(self, old_key: str, new_id: str) -> list[Problem]:
+        """Rename a card: its id in the YAML file and its stored row together, so every answer stays
+        with it. `old_key` is "deck-id/card-id"; the card keeps its deck."""
+        from mlcards.decks.schema import ID_PATTERN
+
+        deck_id, _, old_id = old_key.partition("/")
+        located = card_location(self.database, deck_id, old_id) if old_id else None
+        if located is None:
+            return [
+                Problem(
+                    Path(old_key),
+                    1,
+                    1,
+                    "rename",
+                    f"no card '{old_key}' in any deck",
+                    "write it as deck-id/card-id (mlcards decks lists deck ids)",
+                )
+            ]
+        path, line = located
+        if path.resolve().is_relative_to(shipped_decks_dir().resolve()):
+            fix = f"fork the deck first (mlcards fork {deck_id}), then rename the card in your copy"
+            return [Problem(path, line, 1, old_id, "this card is in a deck shipped with mlcards, which an upgrade replaces", fix)]
+        if not ID_PATTERN.fullmatch(new_id):
+            return [Problem(path, line, 1, old_id, f"'{new_id}' is not a valid card id", "use letters, digits, '.', '-' and '_'")]
+        if card_location(self.database, deck_id, new_id) is not None:
+            return [Problem(path, line, 1, old_id, f"deck {deck_id} already has a card '{new_id}'", "choose another id")]
+        problem = rewrite_card_id(path, line, old_id, new_id)
+        if problem is not None:
+            return [problem]
+        with self.database.transaction() as connection:
+            rename_card(connection, deck_id, old_id, new_id)
+        return []
 
     def remove(self, paths: list[Path]) -> tuple[int, SyncReport]:
         removed = unregister_paths(self.database, [path.expanduser().resolve() for path in paths])

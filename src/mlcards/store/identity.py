@@ -23,6 +23,7 @@ from pathlib import Path
 from mlcards.cloze import parse_deletions_safe
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
+from mlcards.store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +212,16 @@ def apply_prompt_moves(writer: sqlite3.Connection, card_pk: int, moves: PromptMo
         parked[ordinal] = lowest
     for old, new in moves.renumber.items():
         writer.execute("UPDATE schedule SET ordinal = ? WHERE card_pk = ? AND ordinal = ?", (new, card_pk, parked[old]))
+
+
+def card_location(database: Database, deck_id: str, card_id: str) -> tuple[Path, int] | None:
+    """The deck file and line of a card in the YAML, if it is there now."""
+    row = database.connection.execute(
+        "SELECT d.file_path, c.line FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.deck_id = ? AND c.card_id = ? AND c.present",
+        (deck_id, card_id),
+    ).fetchone()
+    return (Path(row[0]), int(row[1])) if row else None
+
+
+def rename_card(writer: sqlite3.Connection, deck_id: str, old_id: str, new_id: str) -> None:
+    writer.execute("UPDATE card SET card_id = ? WHERE deck_id = ? AND card_id = ?", (new_id, deck_id, old_id))

@@ -33,6 +33,7 @@ class SyncReport:
     decks_removed: int = 0
     wrote: bool = False
     carried_over: list[CarriedOver] = field(default_factory=list)  # cards whose answers followed a new id
+    replaced_shipped: list[str] = field(default_factory=list)  # shipped decks hidden by the user's copy
     # Located like problems, but nothing is refused: history set aside or left behind, and how to keep it.
     notices: list[Problem] = field(default_factory=list)
 
@@ -51,9 +52,17 @@ class _DryRun(Exception):
     """Raised inside the write transaction of a dry run, so every change is rolled back."""
 
 
-def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] = (), dry_run: bool = False) -> SyncReport:
+def sync(
+    database: Database,
+    roots: Iterable[Path],
+    registered: Iterable[Path] = (),
+    dry_run: bool = False,
+    yielding_roots: Iterable[Path] = (),
+) -> SyncReport:
     """Bring the database up to date with the deck files under `roots`; `registered` are the
     roots the user added (a missing one is reported as moved, not as an unreadable file).
+    A deck in a file under `yielding_roots` (the shipped decks) gives way to a deck of the same id
+    elsewhere: a user's fork of it replaces it, with the same card ids and so the same history.
     With `dry_run` the report says what would happen and nothing is written."""
     report = SyncReport()
     current: dict[str, _Fingerprint] = {}
@@ -101,12 +110,15 @@ def sync(database: Database, roots: Iterable[Path], registered: Iterable[Path] =
         report.problems.extend(problems)
         if deck is not None:
             parsed.append((path, digest, deck))
-    _check_deck_ids_unique(connection, parsed, set(changed) | set(removed), report)
+    reread = set(changed) | set(removed)
+    parsed, forget = _give_way(connection, parsed, reread, [Path(root).resolve() for root in yielding_roots], report)
+    _check_deck_ids_unique(connection, parsed, reread | forget, report)
     if report.problems:
         return report
 
+    touched_only = [(path, digest) for path, digest in touched_only if path not in forget]
     try:
-        _write(database, report, parsed, removed, touched_only, current, dry_run)
+        _write(database, report, parsed, [*removed, *forget], touched_only, current, dry_run)
     except _DryRun:
         return report
     report.wrote = True
@@ -150,6 +162,46 @@ def _write(
             )
         if dry_run:
             raise _DryRun
+
+
+def _give_way(
+    connection: sqlite3.Connection,
+    parsed: list[tuple[str, str, DeckSpec]],
+    reread: set[str],
+    yielding_roots: list[Path],
+    report: SyncReport,
+) -> tuple[list[tuple[str, str, DeckSpec]], set[str]]:
+    """Drop shipped decks that a user's deck of the same id replaces. Returns what is left to
+    sync, and the shipped files whose fingerprint must be forgotten: they are read on every sync
+    while replaced, so the shipped deck comes back the moment the user's copy goes."""
+
+    def yields(path: str) -> bool:
+        return any(Path(path).is_relative_to(root) for root in yielding_roots)
+
+    if not yielding_roots:
+        return parsed, set()
+    owners = {
+        deck_id: file_path
+        for deck_id, file_path in connection.execute("SELECT id, file_path FROM deck WHERE present").fetchall()
+        if file_path not in reread
+    }
+    sources: dict[str, list[str]] = {}
+    for path, _, deck in parsed:
+        sources.setdefault(deck.deck_id, []).append(path)
+    kept: list[tuple[str, str, DeckSpec]] = []
+    forget: set[str] = set()
+    for path, digest, deck in parsed:
+        others = [other for other in [*sources[deck.deck_id], owners.get(deck.deck_id)] if other and other != path]
+        if yields(path) and any(not yields(other) for other in others):
+            forget.add(path)
+            report.replaced_shipped.append(deck.deck_id)
+            continue
+        owner = owners.get(deck.deck_id)
+        if not yields(path) and owner is not None and yields(owner):
+            forget.add(owner)  # the user's copy takes the deck over from the shipped file
+            report.replaced_shipped.append(deck.deck_id)
+        kept.append((path, digest, deck))
+    return kept, forget
 
 
 def _check_deck_ids_unique(
