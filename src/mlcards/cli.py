@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -32,7 +33,8 @@ from mlcards.store.backup import (
 )
 from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
 from mlcards.store.errors import DatabaseDamaged, DatabaseError, explain
-from mlcards.store.filters import tag_in_use
+from mlcards.store.filters import selected_deck_ids, tag_in_use
+from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
@@ -99,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", help="list backups, or replace the database with one (the current file is kept aside)"
     )
     restore.add_argument("backup", nargs="?", help="a backup file, or 'latest'; omit to list the backups")
+
+    log = commands.add_parser("log", help="write the review log, one row per answer (CSV, or JSON lines)")
+    log.add_argument("--deck", help="only this deck (name or id) and its subdecks")
+    log.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only answers from this study day on")
+    log_format = log.add_mutually_exclusive_group()
+    log_format.add_argument(
+        "--csv", action="store_const", const="csv", dest="format", help="comma-separated, with a header (default)"
+    )
+    log_format.add_argument("--json", action="store_const", const="json", dest="format", help="one JSON object per line")
 
     commands.add_parser(
         "rebuild", help="recompute every prompt's schedule from the review log (the log is the truth; the schedule a cache)"
@@ -181,6 +192,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     if args.command == "backup":
         print(f"Backed up to {create_backup(collection.database.path, now)}", file=out)
         return EXIT_OK
+    if args.command == "log":
+        return _print_log(collection, args, out, err)
     if args.command == "rebuild":
         rebuilt = collection.rebuild()
         print(
@@ -283,6 +296,31 @@ def _confirm(question: str, out: TextIO) -> bool:
         return False
     print(f"{question} [y/N] ", end="", file=out, flush=True)
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from error
+
+
+def _print_log(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    deck_ids = None
+    if args.deck is not None:
+        deck_ids = selected_deck_ids(collection.database.connection, args.deck)
+        if not deck_ids:
+            print(f"mlcards: no deck named '{args.deck}' — 'mlcards decks' lists deck names and ids", file=err)
+            return EXIT_PROBLEMS
+    found = log_rows(collection.database.connection, deck_ids, args.since)
+    if args.format == "json":
+        for row in found:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    writer = csv.DictWriter(out, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(found)
+    return EXIT_OK
 
 
 def _has_terminal() -> bool:

@@ -8,10 +8,12 @@ cache by replaying the log through the pure rule, so the two can never drift apa
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from mlcards.scheduling import sm2
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
@@ -205,3 +207,82 @@ def _write_state(connection: sqlite3.Connection, schedule_id: int, state: sm2.Pr
             schedule_id,
         ),
     )
+
+
+# --- the log, out ------------------------------------------------------------------------
+LOG_COLUMNS = (
+    "reviewed_at",  # ISO 8601 with the learner's UTC offset
+    "deck_id",
+    "card_id",
+    "prompt",  # 1 for a basic card, N for the cloze deletion cN
+    "grade",  # SM-2 grade 0-5 as stored
+    "rating",  # the button, as Anki and FSRS number them: 1 Again, 2 Hard, 3 Good, 4 Easy
+    "duration_ms",
+    "interval_before_days",
+    "interval_after_days",
+    "due_at",  # the study day the answer scheduled the prompt for
+    "scheduler",
+    "scheduler_settings",
+    "kind",  # new, review, redrill (a same-day repeat)
+    "review_kind",  # Anki revlog type: 0 learning, 1 review, 2 relearning (what FSRS optimizers read)
+    "review_time_ms",  # milliseconds since the epoch, as Anki's revlog id
+    "prompt_key",  # deck-id/card-id#prompt: one stable key per prompt, as FSRS optimizers group by card
+    "study_day",
+    "session_id",
+    "log_id",
+)
+_RATING_OF_GRADE = {0: 1, 1: 1, 2: 1, 3: 2, 4: 3, 5: 4}
+_LOG_SQL = """
+SELECT l.id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
+       l.interval_before, l.interval_after, l.due_after, l.scheduler, l.scheduler_settings, l.kind,
+       l.repetitions_before, l.lapses_before, l.study_day, l.session_id
+FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk
+WHERE (:all_decks OR c.deck_id IN (SELECT value FROM json_each(:deck_ids))) AND (:since IS NULL OR l.study_day >= :since)
+ORDER BY l.id"""
+
+
+def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: date | None) -> Iterator[dict[str, object]]:
+    """Every answer (of the given decks, from a study day on) as a row of LOG_COLUMNS, in order given."""
+    parameters = {
+        "all_decks": deck_ids is None,
+        "deck_ids": json.dumps(deck_ids or []),
+        "since": since.isoformat() if since else None,
+    }
+    cursor = connection.execute(_LOG_SQL, parameters)
+    while batch := cursor.fetchmany(5_000):
+        for row in batch:
+            yield _log_row(row)
+
+
+def _log_row(row: tuple[Any, ...]) -> dict[str, object]:
+    (log_id, reviewed_at, offset, deck_id, card_id, ordinal, grade, duration_ms, interval_before, interval_after, due_after,
+     scheduler, settings, kind, repetitions_before, lapses_before, study_day, session_id) = row  # fmt: skip
+    moment = parse_timestamp(reviewed_at) or datetime.min
+    local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
+    if kind == "new":
+        review_kind = 0
+    elif kind == "review":
+        review_kind = 1
+    else:  # a same-day repeat: relearning after a lapse, learning otherwise
+        review_kind = 2 if repetitions_before == 0 and lapses_before > 0 else 0
+    return {
+        "reviewed_at": local.isoformat(timespec="seconds"),
+        "deck_id": deck_id,
+        "card_id": card_id,
+        "prompt": ordinal,
+        "grade": grade,
+        "rating": _RATING_OF_GRADE[grade],
+        "duration_ms": duration_ms,
+        "interval_before_days": interval_before,
+        "interval_after_days": interval_after,
+        "due_at": due_after,
+        "scheduler": scheduler,
+        "scheduler_settings": settings,
+        "kind": kind,
+        "review_kind": review_kind,
+        "review_time_ms": int(moment.timestamp() * 1000),
+        "prompt_key": f"{deck_id}/{card_id}#{ordinal}",
+        "study_day": study_day,
+        "session_id": session_id,
+        "log_id": log_id,
+    }
