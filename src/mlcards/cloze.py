@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 
 _OPEN = re.compile(r"\{\{c(\d+)::")
+# Anki numbers a note's cards 0-499 and folds every higher cloze number onto the last one
+# (measured with Anki's backend: c501 and c70000 both became card 500), so c500 is the limit.
+MAX_CLOZE_NUMBER = 500
 _BODY_SYNTAX = re.compile(r"[\\{}:]")  # inside a deletion only escapes, braces and "::" matter
 _NEAR_MISS = re.compile(r"\{\{\s*[cC]?\s*\d+\s*:(?!:)|\{\{\s*[cC]\s*\d+\s+::|\{\{\s*\d+\s*::")
 
@@ -34,9 +37,16 @@ def parse_deletions(text: str) -> list[Deletion]:
     deletions: list[Deletion] = []
     position = 0
     while (match := _OPEN.search(text, position)) is not None:
-        ordinal = int(match.group(1))
+        digits = match.group(1)
+        ordinal = int(digits) if len(digits) <= 4 else MAX_CLOZE_NUMBER + 1  # never parse a number of absurd length
         if ordinal < 1:
             raise ClozeSyntaxError("cloze numbers start at c1", match.start())
+        if ordinal > MAX_CLOZE_NUMBER:
+            shown = digits if len(digits) <= 12 else digits[:12] + "…"
+            raise ClozeSyntaxError(
+                f"c{shown} is past c{MAX_CLOZE_NUMBER}, the highest cloze number Anki keeps apart (renumber from c1)",
+                match.start(),
+            )
         end, hint_at = _deletion_end(text, match.end())
         if end is None:
             raise ClozeSyntaxError(f"{{{{c{ordinal}:: is never closed with }}}}", match.start())

@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
+import html
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +34,7 @@ from mlcards.export.progress import ScheduledCard, package_calendar, write_progr
 from mlcards.export.selection import ExportError, NoteRow, select_notes
 from mlcards.render.html import code_stylesheet
 from mlcards.scheduling.days import study_day
+from mlcards.scratch import remove_orphans, writing
 from mlcards.store.database import Database
 
 BASIC_MODEL_ID = 1_607_392_319
@@ -106,6 +110,10 @@ def note_guid(deck_id: str, card_id: str) -> str:
     return base64.urlsafe_b64encode(digest[:12]).decode()  # 96 bits, 16 characters
 
 
+WORKDIR_PREFIX = "mlcards-export-"
+IN_USE = ".in-use"  # held under an flock while an export works in its scratch folder
+
+
 def export_anki_package(
     database: Database,
     out_path: Path,
@@ -118,6 +126,7 @@ def export_anki_package(
     use_cache: bool = True,
 ) -> ExportReport:
     """Write the selected notes to `out_path` (replaced whole, or left untouched on failure)."""
+    remove_export_leftovers(out_path)
     with _cycle_collector_paused():
         return _export(database, out_path, now, deck, tags, with_progress, day_start_hour, use_cache)
 
@@ -190,7 +199,8 @@ def _build_decks(notes: list[NoteRow]) -> list[genanki.Deck]:
         # Anki merges decks by name: a second deck with the same name keeps its own by its id.
         name = note.deck_name if note.deck_name not in names_taken else f"{note.deck_name} ({note.deck_id})"
         names_taken.add(name)
-        decks[note.deck_id] = genanki.Deck(anki_deck_id(note.deck_id), name, note.deck_description)
+        # Anki shows a deck description as HTML: escaped like every field, so '<b>' reads as written.
+        decks[note.deck_id] = genanki.Deck(anki_deck_id(note.deck_id), name, html.escape(note.deck_description, quote=False))
     first = next(iter(decks.values()))
     first.add_model(BASIC_MODEL)  # the package holds note types once, whichever deck brings them
     first.add_model(CLOZE_MODEL)
@@ -226,7 +236,7 @@ def _write_package(
     day_start_hour: int,
 ) -> int:
     reviews = 0
-    with tempfile.TemporaryDirectory(prefix="mlcards-export-") as workdir:
+    with tempfile.TemporaryDirectory(prefix=WORKDIR_PREFIX) as workdir, writing(Path(workdir) / IN_USE):
         collection_path = Path(workdir) / "collection.anki2"
         connection = sqlite3.connect(collection_path)
         try:
@@ -293,16 +303,32 @@ def _current_umask() -> int:
     return mask
 
 
+def remove_export_leftovers(out_path: Path) -> list[Path]:
+    """Delete what a killed export left: half-written packages next to `out_path` and scratch
+    folders in the temporary directory, each only if no live export holds it."""
+    removed = remove_orphans(out_path.parent.glob(f".{out_path.name}.*.partial"))
+    for workdir in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        marker = workdir / IN_USE
+        if not workdir.is_dir():
+            continue
+        unmarked_and_old = not marker.exists() and time.time() - workdir.stat().st_mtime > 600  # a kill before the marker
+        if unmarked_and_old or remove_orphans([marker]):
+            shutil.rmtree(workdir, ignore_errors=True)
+            removed.append(workdir)
+    return removed
+
+
 def _zip_atomically(collection_path: Path, out_path: Path) -> None:
     handle, partial_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".partial", dir=out_path.parent)
     os.close(handle)
     partial = Path(partial_name)
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            archive.write(collection_path, "collection.anki2")
-            archive.writestr("media", "{}")
-        partial.chmod(0o666 & ~_current_umask())  # mkstemp makes 0600; a package is an ordinary file
-        os.replace(partial, out_path)
+        with writing(partial):  # held until the package is in place: no cleanup can take it
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+                archive.write(collection_path, "collection.anki2")
+                archive.writestr("media", "{}")
+            partial.chmod(0o666 & ~_current_umask())  # mkstemp makes 0600; a package is an ordinary file
+            os.replace(partial, out_path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

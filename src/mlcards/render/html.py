@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -35,6 +36,11 @@ _CLOZE_OPEN = "\ue002{}\ue003"
 _CLOZE_HINT = "\ue004"
 _CLOZE_CLOSE = "\ue005"
 _CLOZE_OPEN_PLACEHOLDER = re.compile("\ue002(\\d+)\ue003")
+# A card may hold those characters too: each is written as \ue000u<k>\ue001 before rendering (no
+# placeholder pattern matches a letter) and put back at the very end, so export loses none.
+_RESERVED = re.compile("[\ue000-\ue005]")
+_ESCAPED_RESERVED = re.compile("\ue000u([0-5])\ue001")
+_HANGUL_JAMO = re.compile("[\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")  # conjoining jamo compose into syllables
 # Anki's cloze parser ends a deletion at the first "}}", with no brace balancing.
 _BRACE_BEFORE_CLOSE = re.compile("\\}(?=\\}|\ue005)")
 
@@ -46,20 +52,55 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 
 def markdown_to_html(text: str) -> str:
     """A Markdown field (front, back, extra) as HTML for an Anki note."""
-    return _render(text, cloze=False)
+    return _through_normalization(_unescape_reserved(_render(_escape_reserved(text), cloze=False)))
 
 
 def inline_markdown_to_html(text: str) -> str:
     """A one-line field (the source) as HTML without a surrounding paragraph."""
-    protected, maths = _protect_math(text, cloze=False)
+    protected, maths = _protect_math(_escape_reserved(text), cloze=False)
     rendered = simple_inline(protected)
     if rendered is None:
         rendered = MARKDOWN.renderInline(protected)
-    return _restore_math(rendered, maths)
+    return _through_normalization(_unescape_reserved(_restore_math(rendered, maths)))
 
 
 def cloze_to_html(text: str) -> str:
     """A cloze card's text as HTML in which Anki finds exactly our deletions, LaTeX included."""
+    return _through_normalization(_unescape_reserved(_cloze_to_html(_escape_reserved(text))))
+
+
+def _through_normalization(rendered: str) -> str:
+    """Anki stores note text NFC-normalized, which would turn U+F900 into U+8C48 and fold a letter
+    and its combining accent into one character. Characters that normalization would change are
+    written as numeric references, which it leaves alone and every browser shows as written."""
+    if unicodedata.is_normalized("NFC", rendered):
+        return rendered
+    return "".join(
+        f"&#x{ord(character):X};"
+        if character > "\x7f"
+        and (
+            unicodedata.combining(character)
+            or _HANGUL_JAMO.match(character)
+            or unicodedata.normalize("NFC", character) != character
+        )
+        else character
+        for character in rendered
+    )
+
+
+def _escape_reserved(text: str) -> str:
+    if _RESERVED.search(text) is None:
+        return text
+    return _RESERVED.sub(lambda found: f"\ue000u{ord(found.group(0)) - 0xE000}\ue001", text)
+
+
+def _unescape_reserved(rendered: str) -> str:
+    if "\ue000u" not in rendered:
+        return rendered
+    return _ESCAPED_RESERVED.sub(lambda found: chr(0xE000 + int(found.group(1))), rendered)
+
+
+def _cloze_to_html(text: str) -> str:
     pieces: list[str] = []
     position = 0
     for deletion in parse_deletions(text):
