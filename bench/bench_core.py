@@ -298,7 +298,7 @@ class Scale:
 
     def _stats(self, collection: Collection, anki: AnkiCollection) -> Row | None:
         try:
-            from mlcards import stats
+            from mlcards.store import stats
         except ImportError:
             print("  (mlcards.stats is not there yet: stats not measured)")
             return None

@@ -82,7 +82,7 @@ async def test_browse_shows_the_selected_cards_content_schedule_and_history(make
 
 
 async def test_s_in_the_list_suspends_and_unsuspends_the_selected_card(make_app, collection) -> None:
-    from mlcards.tui.cardsearch import load_index
+    from mlcards.store.browse import load_index
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

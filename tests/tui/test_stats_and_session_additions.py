@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 from tui_helpers import FIXED_NOW
 
-from mlcards import stats
 from mlcards.config import Settings
 from mlcards.review import Answer, ReviewSession
+from mlcards.store import stats
 from mlcards.store.sync import sync
 
 TODAY = date(2025, 3, 14)

@@ -31,11 +31,11 @@ import genanki
 
 from mlcards.export.html_cache import cache_path_for, render_fields
 from mlcards.export.progress import ScheduledCard, package_calendar, write_progress
-from mlcards.export.selection import ExportError, NoteRow, select_notes
 from mlcards.render.html import code_stylesheet
 from mlcards.scheduling.days import study_day
 from mlcards.scratch import remove_orphans, writing
 from mlcards.store.database import Database
+from mlcards.store.selection import ExportError, NoteRow, select_notes
 
 BASIC_MODEL_ID = 1_607_392_319
 CLOZE_MODEL_ID = 1_607_392_320

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import NamedTuple
 
-from mlcards.export.selection import ReviewRow, ScheduleRow
 from mlcards.scheduling.sm2 import PASSING_GRADE
+from mlcards.store.selection import ReviewRow, ScheduleRow
 
 # Anki's card and review-log codes (its database schema, cards.type/queue and revlog.type).
 CARD_NEW, CARD_REVIEW = 0, 2

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mlcards.store.database import Database
+from mlcards.store.states import IS_DUE, IS_LEARNING, IS_NEW, WAITING
 from mlcards.store.values import parse_day
 
 
@@ -26,14 +27,11 @@ class DeckCounts:
 # planner from scanning the whole deck index instead of the range.
 _COUNT_QUERIES = {
     # Equality on due (IS NULL) leaves deck_id in index order: grouping needs no temp b-tree.
-    "new": "SELECT deck_id, count(*) FROM schedule INDEXED BY ix_schedule_state "
-    "WHERE active = 1 AND suspended = 0 AND due IS NULL AND (buried_until IS NULL OR buried_until <= :today) GROUP BY deck_id",
-    "learning": "SELECT deck_id, count(*) FROM schedule INDEXED BY ix_schedule_redrill "
-    "WHERE redrill_on = :today AND suspended = 0 AND active = 1 AND (buried_until IS NULL OR buried_until <= :today) "
-    "GROUP BY +deck_id",
-    "due": "SELECT deck_id, count(*) FROM schedule WHERE active = 1 AND suspended = 0 AND due <= :today "
-    "AND (buried_until IS NULL OR buried_until <= :today) GROUP BY +deck_id",
-    "suspended": "SELECT deck_id, count(*) FROM schedule WHERE active = 1 AND suspended = 1 GROUP BY +deck_id",
+    "new": f"SELECT s.deck_id, count(*) FROM schedule s INDEXED BY ix_schedule_state WHERE {WAITING} AND {IS_NEW} GROUP BY s.deck_id",
+    "learning": f"SELECT s.deck_id, count(*) FROM schedule s INDEXED BY ix_schedule_redrill WHERE {IS_LEARNING} AND {WAITING} "
+    "GROUP BY +s.deck_id",
+    "due": f"SELECT s.deck_id, count(*) FROM schedule s WHERE {WAITING} AND {IS_DUE} GROUP BY +s.deck_id",
+    "suspended": "SELECT s.deck_id, count(*) FROM schedule s WHERE s.active = 1 AND s.suspended = 1 GROUP BY +s.deck_id",
 }
 
 

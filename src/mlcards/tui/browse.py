@@ -3,7 +3,6 @@ and review history."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -16,9 +15,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from mlcards.review import set_suspended
+from mlcards.store.browse import IndexedCard, load_index, prompt_detail
+from mlcards.store.queue import set_suspended
 from mlcards.tui import cards
-from mlcards.tui.cardsearch import IndexedCard, load_index, parse_query, search
+from mlcards.tui.cardsearch import parse_query, search
 from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
@@ -140,40 +140,35 @@ def _row(card: IndexedCard) -> tuple[Text | str, ...]:
     )
 
 
-_DETAIL_SQL = """
-SELECT c.front, c.back, c.text, c.extra, c.source, c.tags, d.file_path, c.line,
-       s.repetitions, s.interval, s.easiness, s.lapses, s.last_reviewed
-FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id WHERE s.id = :id
-"""
-_HISTORY_SQL = "SELECT study_day, grade, kind, interval_after, duration_ms FROM review_log WHERE schedule_id = :id ORDER BY reviewed_at DESC, id DESC"
 _GRADE_NAMES = {0: "Again", 1: "Again", 2: "Again", 3: "Hard", 4: "Good", 5: "Easy"}
 
 
 def _detail(app: MLCardsApp, card: IndexedCard) -> Group:
-    with app.collection.database.snapshot() as connection:
-        row = connection.execute(_DETAIL_SQL, {"id": card.schedule_id}).fetchone()
-        history = connection.execute(_HISTORY_SQL, {"id": card.schedule_id}).fetchall()
-    front, back, cloze_text, extra, source, tags, file_path, line, repetitions, interval, easiness, lapses, _ = row
+    detail, history = prompt_detail(app.collection.database, card.schedule_id)
     heading = Text.assemble((visible_line(card.deck_name), "bold"), "  ", (visible_line(card.label), "bold cyan"))
     where = Text(
-        visible(f"{source}\n{Path(file_path).name}:{line}" + (f"\n#{' #'.join(tags.split())}" if tags else "")), style="dim"
+        visible(
+            f"{detail.source}\n{Path(detail.file_path).name}:{detail.line}"
+            + (f"\n#{' #'.join(detail.tags)}" if detail.tags else "")
+        ),
+        style="dim",
     )
     schedule = Text.assemble(
         ("State ", "bold"),
         (card.state, _STATE_STYLES[card.state]),
-        f"  ·  due {card.due.isoformat() if card.due else '—'}  ·  interval {interval}d  ·  "
-        f"ease {easiness / 100:.2f}  ·  reps {repetitions}  ·  lapses {lapses}",
+        f"  ·  due {card.due.isoformat() if card.due else '—'}  ·  interval {detail.interval}d  ·  "
+        f"ease {detail.easiness_hundredths / 100:.2f}  ·  reps {detail.repetitions}  ·  lapses {detail.lapses}",
     )
     log = Table(title="Review history", title_justify="left", box=None, header_style="bold", pad_edge=False)
     for column in ("Day", "Answer", "Kind", "Next interval", "Time"):
         log.add_column(column)
-    for day, grade, kind, interval_after, duration_ms in history:
+    for entry in history:
         log.add_row(
-            str(date.fromisoformat(day) if isinstance(day, str) else day),
-            _GRADE_NAMES[grade],
-            kind,
-            f"{interval_after}d",
-            f"{duration_ms / 1000:.1f}s",
+            entry.study_day.isoformat(),
+            _GRADE_NAMES[entry.grade],
+            entry.kind,
+            f"{entry.interval_after}d",
+            f"{entry.duration_ms / 1000:.1f}s",
         )
     if not history:
         log.add_row("never reviewed", "", "", "", "")
@@ -183,9 +178,9 @@ def _detail(app: MLCardsApp, card: IndexedCard) -> Group:
         schedule,
         Text(""),
         Text("Front", style="bold dim"),
-        cards.front_of(card.kind, front, cloze_text, card.ordinal),
+        cards.front_of(card.kind, detail.front, detail.text, card.ordinal),
         Text("Back", style="bold dim"),
-        cards.back_of(card.kind, back, cloze_text, extra, card.ordinal),
+        cards.back_of(card.kind, detail.back, detail.text, detail.extra, card.ordinal),
         Text(""),
         log,
     )

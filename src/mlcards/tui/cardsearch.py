@@ -7,31 +7,13 @@ A query is words (all must appear in the card's text, id or deck) and `tag:`, `d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
-from mlcards.store.database import Database
-from mlcards.store.values import parse_day
+from mlcards.prompts import PromptStatus
+from mlcards.store.browse import IndexedCard
 
-STATES = ("new", "learning", "due", "review", "suspended", "buried")
+__all__ = ["IndexedCard", "Query", "parse_query", "search"]
 
-
-@dataclass(frozen=True, slots=True)
-class IndexedCard:
-    schedule_id: int
-    deck_name: str
-    card_id: str
-    kind: str
-    ordinal: int
-    question: str  # the front, or the cloze text
-    tags: frozenset[str]
-    due: date | None
-    interval: int
-    state: str
-    haystack: str  # lowercased text searched by plain words
-
-    @property
-    def label(self) -> str:
-        return f"{self.card_id} c{self.ordinal}" if self.kind == "cloze" else self.card_id
+STATES = tuple(status.value for status in PromptStatus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,48 +62,3 @@ def search(cards: list[IndexedCard], query: Query) -> list[IndexedCard]:
     for word in query.words:
         found = [card for card in found if word in card.haystack]
     return found if found is not cards else list(cards)
-
-
-_INDEX_SQL = """
-SELECT s.id, d.name, c.card_id, c.kind, s.ordinal,
-       CASE WHEN c.kind = 'cloze' THEN c.text ELSE c.front END, c.back, c.extra, c.tags,
-       s.due, s.interval, s.suspended, s.buried_until, s.redrill_on
-FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
-WHERE s.active
-ORDER BY d.name, c.position, s.ordinal
-"""
-
-
-def state_of(due: date | None, suspended: bool, buried_until: date | None, redrill_on: date | None, today: date) -> str:
-    if suspended:
-        return "suspended"
-    if buried_until is not None and buried_until > today:
-        return "buried"
-    if redrill_on == today:
-        return "learning"
-    if due is None:
-        return "new"
-    return "due" if due <= today else "review"
-
-
-def load_index(database: Database, today: date) -> list[IndexedCard]:
-    rows = database.connection.execute(_INDEX_SQL).fetchall()
-    index = []
-    for schedule_id, deck, card_id, kind, ordinal, question, back, extra, tags, due, interval, suspended, buried, redrill in rows:
-        due_day, buried_day, redrill_day = parse_day(due), parse_day(buried), parse_day(redrill)
-        index.append(
-            IndexedCard(
-                schedule_id=schedule_id,
-                deck_name=deck,
-                card_id=card_id,
-                kind=kind,
-                ordinal=ordinal,
-                question=question,
-                tags=frozenset(tags.lower().split()),
-                due=due_day,
-                interval=interval,
-                state=state_of(due_day, bool(suspended), buried_day, redrill_day, today),
-                haystack=f"{deck}\n{card_id}\n{question}\n{back}\n{extra}".lower(),
-            )
-        )
-    return index

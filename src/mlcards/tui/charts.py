@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from rich.table import Table
 from rich.text import Text
 
-from mlcards.stats import AreaMastery
+from mlcards.store.stats import AreaMastery
 
 _HEAT_STYLES = ("grey30", "green4", "green3", "green1", "bold bright_green")
 _BAR_EIGHTHS = " ▁▂▃▄▅▆▇█"

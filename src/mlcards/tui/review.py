@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from mlcards.review import Answer, AnsweredElsewhere, QueuedCard, ReviewSession
+from mlcards.review import Answer, AnsweredElsewhere, QueuedPrompt, ReviewSession
 from mlcards.tui import cards
 from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
 from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
@@ -153,13 +153,13 @@ class ReviewScreen(Screen[None]):
             gc.collect(1)
 
     @staticmethod
-    def _parts(card: QueuedCard, revealed: bool) -> list[Part]:
+    def _parts(card: QueuedPrompt, revealed: bool) -> list[Part]:
         parts: list[Part] = [cards.front_of(card.kind, card.front, card.text, card.ordinal)]
         if revealed:
             parts += [BLANK, DIVIDER, BLANK, cards.back_of(card.kind, card.back, card.text, card.extra, card.ordinal)]
         return [*parts, BLANK, cards.source_of(card.source, card.tags)]
 
-    def _draw(self, card: QueuedCard) -> None:
+    def _draw(self, card: QueuedPrompt) -> None:
         self.query_one("#card", CardView).show(self._parts(card, self.revealed))
         answers = self.query_one("#answers", AnswerBar)
         if self.revealed:
@@ -167,7 +167,7 @@ class ReviewScreen(Screen[None]):
         else:
             answers.show_hint(REVEAL_HINT)
 
-    def _choice(self, card: QueuedCard, key: str, answer: Answer) -> Choice:
+    def _choice(self, card: QueuedPrompt, key: str, answer: Answer) -> Choice:
         label = f"{key} {answer.name.title()}"
         if not self.session.cram:
             label += f" · {interval_label(self.session.preview_interval(card, answer))}"
@@ -255,7 +255,7 @@ class ReviewScreen(Screen[None]):
             self.notify("Nothing to undo.")
             return
         was_answer = self.session.last_undoable_was_answer
-        taken_back: list[QueuedCard] = []
+        taken_back: list[QueuedPrompt] = []
         if not self.mlcards.saved("Undo", lambda: taken_back.append(self.session.undo(self.mlcards.now()))):
             return
         card = taken_back[0]

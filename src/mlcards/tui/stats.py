@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from mlcards import stats
+from mlcards.store import stats
 from mlcards.tui import charts
 
 if TYPE_CHECKING:

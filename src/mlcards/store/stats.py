@@ -10,6 +10,7 @@ from typing import Literal
 
 from mlcards.scheduling.sm2 import PASSING_GRADE
 from mlcards.store.database import Database
+from mlcards.store.states import STATUS
 
 MATURE_INTERVAL = 21  # days: Anki's line between young and mature cards
 RETENTION_WINDOW_DAYS = 30
@@ -105,14 +106,11 @@ def state_counts(database: Database, today: date) -> StateCounts:
         SELECT coalesce(sum(state = 'new'), 0), coalesce(sum(state = 'learning'), 0),
                coalesce(sum(state = 'young'), 0), coalesce(sum(state = 'mature'), 0),
                coalesce(sum(state = 'suspended'), 0), coalesce(sum(state = 'buried'), 0)
-        FROM (SELECT CASE
-                WHEN suspended THEN 'suspended'
-                WHEN buried_until > :today THEN 'buried'
-                WHEN redrill_on = :today THEN 'learning'
-                WHEN due IS NULL THEN 'new'
-                WHEN interval >= :mature THEN 'mature'
-                ELSE 'young' END AS state
-              FROM schedule WHERE active)
+        FROM (SELECT CASE WHEN status IN ('due', 'review') THEN (CASE WHEN interval >= :mature THEN 'mature' ELSE 'young' END)
+                          ELSE status END AS state
+              FROM (SELECT """
+        + STATUS
+        + """ AS status, s.interval FROM schedule s WHERE s.active))
         """,
         {"today": today.isoformat(), "mature": MATURE_INTERVAL},
     ).fetchone()

@@ -1,0 +1,138 @@
+"""The review queue's reads and the set-aside writes (suspend, bury), in SQL over the prompt states."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from mlcards.prompts import QueuedPrompt
+from mlcards.scheduling import sm2
+from mlcards.store.database import Database
+from mlcards.store.filters import filter_clauses, selected_deck_ids
+from mlcards.store.states import IS_DUE, IS_LEARNING, IS_NEW, WAITING
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """A deck and tag selection resolved to SQL once per queue read."""
+
+    sql: str  # " AND ..." clauses over card c and deck d
+    parameters: dict[str, str]
+
+
+def queue_filter(connection: sqlite3.Connection, deck: str | None, tags: tuple[str, ...]) -> QueueFilter:
+    deck_ids = None if deck is None else selected_deck_ids(connection, deck)
+    return QueueFilter(*filter_clauses(deck_ids, tags))
+
+
+_QUEUE_SQL = """
+SELECT s.id, s.ordinal, c.deck_id, d.name, c.card_id, c.kind, c.front, c.back, c.text, c.extra, c.source, c.tags,
+       d.file_path, c.line, s.repetitions, s.interval, s.easiness, s.due IS NULL, s.last_log_id
+FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
+WHERE s.active AND NOT s.suspended"""
+
+
+def _select(
+    connection: sqlite3.Connection, chosen: QueueFilter, where: str, order_by: str, **parameters: object
+) -> list[QueuedPrompt]:
+    query = f"{_QUEUE_SQL}{chosen.sql} AND {where} ORDER BY {order_by}"
+    return [_queued(row) for row in connection.execute(query, {**chosen.parameters, **parameters}).fetchall()]
+
+
+def every_prompt(connection: sqlite3.Connection, chosen: QueueFilter) -> list[QueuedPrompt]:
+    """Every active, unsuspended prompt in deck order (for cram)."""
+    return _select(connection, chosen, "1", "d.name, c.position, s.ordinal")
+
+
+def learning(connection: sqlite3.Connection, chosen: QueueFilter, today: date) -> list[QueuedPrompt]:
+    """Prompts owing a same-day repeat, oldest answer first."""
+    return _select(connection, chosen, f"{IS_LEARNING} AND {WAITING}", "s.last_reviewed", today=today.isoformat())
+
+
+def due(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int) -> list[QueuedPrompt]:
+    """Reviews due today or overdue (not those owing a repeat), most overdue first, at most `room`."""
+    where = f"{IS_DUE} AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
+    return _select(
+        connection, chosen, where, "s.due, d.name, c.position, s.ordinal LIMIT :room", today=today.isoformat(), room=room
+    )
+
+
+def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int) -> list[QueuedPrompt]:
+    """Never-answered prompts in deck and file order, at most `room`."""
+    return _select(
+        connection,
+        chosen,
+        f"{IS_NEW} AND {WAITING}",
+        "d.name, c.position, s.ordinal LIMIT :room",
+        today=today.isoformat(),
+        room=room,
+    )
+
+
+def present_among(connection: sqlite3.Connection, chosen: QueueFilter, schedule_ids: list[int]) -> list[QueuedPrompt]:
+    """The given prompts whose card is still in the YAML, read afresh."""
+    where = "c.present AND s.id IN (SELECT value FROM json_each(:wanted))"
+    return _select(connection, chosen, where, "s.id", wanted=json.dumps(schedule_ids))
+
+
+def answered_on(connection: sqlite3.Connection, today: date) -> dict[str, int]:
+    """Answers given on a study day, by kind (new, review, redrill)."""
+    rows = connection.execute("SELECT kind, count(*) FROM review_log WHERE study_day = ? GROUP BY kind", (today.isoformat(),))
+    return dict(rows.fetchall())
+
+
+def _queued(row: tuple[Any, ...]) -> QueuedPrompt:
+    (schedule_id, ordinal, deck_id, deck_name, card_id, kind, front, back, text, extra, source, tags, file_path, line,
+     repetitions, interval, easiness, is_new, last_log_id) = row  # fmt: skip
+    return QueuedPrompt(
+        schedule_id=schedule_id,
+        ordinal=ordinal,
+        deck_id=deck_id,
+        deck_name=deck_name,
+        card_id=card_id,
+        kind=kind,
+        front=front,
+        back=back,
+        text=text,
+        extra=extra,
+        source=source,
+        tags=tuple(tags.split()),
+        file_path=file_path,
+        line=line,
+        state=sm2.SM2State.from_hundredths(repetitions, interval, easiness),
+        is_new=bool(is_new),
+        redrill=False,
+        last_log_id=last_log_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A prompt's set-aside columns as they were, so undo can put them back."""
+
+    suspended: bool
+    buried_until: str | None
+
+
+def set_aside(writer: sqlite3.Connection, schedule_id: int, suspend: bool = False, bury_until: date | None = None) -> SetAside:
+    before = writer.execute("SELECT suspended, buried_until FROM schedule WHERE id = ?", (schedule_id,)).fetchone()
+    if suspend:
+        writer.execute("UPDATE schedule SET suspended = 1 WHERE id = ?", (schedule_id,))
+    if bury_until is not None:
+        writer.execute("UPDATE schedule SET buried_until = ? WHERE id = ?", (bury_until.isoformat(), schedule_id))
+    return SetAside(bool(before[0]), before[1])
+
+
+def put_back(writer: sqlite3.Connection, schedule_id: int, before: SetAside) -> None:
+    writer.execute(
+        "UPDATE schedule SET suspended = ?, buried_until = ? WHERE id = ?", (before.suspended, before.buried_until, schedule_id)
+    )
+
+
+def set_suspended(database: Database, schedule_id: int, suspended: bool) -> None:
+    """Suspend or unsuspend one prompt outside a session (from the browser)."""
+    with database.transaction() as writer:
+        writer.execute("UPDATE schedule SET suspended = ? WHERE id = ?", (suspended, schedule_id))
