@@ -196,3 +196,26 @@ def test_two_window_processes_on_one_database_never_overwrite_each_other(windows
         assert cached_equals_replay(database)
     finally:
         database.close()
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.integers(0, 5), st.sampled_from([0, 0, 0, 1, 2, 6, 30])),
+        max_size=30,
+    )
+)
+def test_the_fast_replay_of_many_prompts_equals_the_answer_rule(answers: list[tuple[int, int, int]]) -> None:
+    day = MONDAY.date()
+    expected: dict[int, sm2.PromptState] = {}
+    flat = []
+    for prompt, grade, days_later in answers:
+        day += timedelta(days=days_later)
+        expected[prompt], _ = sm2.review(expected.get(prompt, sm2.NEW_PROMPT), sm2.Review(grade, MONDAY, day))
+        flat.append((prompt, grade, day.toordinal()))
+    fast = sm2.replay_all(flat)
+    assert fast.keys() == expected.keys()
+    for prompt, state in expected.items():
+        due = state.due.toordinal() if state.due else 0
+        redrill = state.redrill_on.toordinal() if state.redrill_on else 0
+        assert fast[prompt] == [state.repetitions, state.interval, state.easiness_hundredths, due, state.lapses, redrill]

@@ -21,7 +21,9 @@ def test_the_sql_status_agrees_with_the_rule_for_every_combination():
         "INSERT INTO schedule VALUES (?, ?, ?, ?)",
         [(d and d.isoformat(), s, b and b.isoformat(), r and r.isoformat()) for d, s, b, r in cases],
     )
-    in_sql = [row[0] for row in connection.execute(f"SELECT {STATUS} FROM schedule s ORDER BY rowid", {"today": TODAY.isoformat()})]
+    in_sql = [
+        row[0] for row in connection.execute(f"SELECT {STATUS} FROM schedule s ORDER BY rowid", {"today": TODAY.isoformat()})
+    ]
     assert in_sql == [status_of(d, s, b, r, TODAY).value for d, s, b, r in cases]
     assert set(in_sql) == {status.value for status in PromptStatus}
 

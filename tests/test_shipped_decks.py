@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -77,17 +78,42 @@ def test_each_algorithm_problem_has_at_least_4_cards(shipped: LoadResult, articl
     assert _per_article(shipped)[article] >= 4
 
 
-def test_every_card_names_a_syllabus_article_and_has_tags(shipped: LoadResult):
+def test_every_article_card_names_a_syllabus_article_and_has_tags(shipped: LoadResult):
     known = set(ML_ARTICLES + ALGORITHM_ARTICLES)
     for deck in shipped.decks:
+        if deck.name.startswith("Core::"):
+            continue
         for card in deck.cards:
             assert card.source in known, f"{deck.path}:{card.line}: {card.card_id}: unknown source {card.source!r}"
             assert card.tags, f"{deck.path}:{card.line}: {card.card_id}: no tags"
 
 
+def test_every_core_card_names_a_primary_source_and_its_area(shipped: LoadResult):
+    """Core decks (the standard interview syllabus) cite a paper with its year, a textbook, or official docs."""
+    for deck in shipped.decks:
+        if not deck.name.startswith("Core::"):
+            continue
+        area = deck.deck_id.split(".")[1]
+        for card in deck.cards:
+            where = f"{deck.path}:{card.line}: {card.card_id}"
+            assert re.search(r"(19|20)\d\d|docs|documentation|evaluation|code|notes|ESL|PRML|Deep Learning|Murphy", card.source), (
+                f"{where}: source {card.source!r}"
+            )
+            assert "core" in card.tags and f"core-{area}" in card.tags, f"{where}: tags {card.tags}"
+
+
+@pytest.mark.parametrize(
+    "area",
+    sorted({path.name for path in (shipped_decks_dir() / "core").iterdir()} if (shipped_decks_dir() / "core").is_dir() else []),
+)
+def test_each_core_area_has_at_least_40_cards(shipped: LoadResult, area: str):
+    cards = sum(len(deck.cards) for deck in shipped.decks if deck.deck_id.startswith(f"core.{area}."))
+    assert cards >= 40
+
+
 def test_decks_form_a_hierarchy_by_area(shipped: LoadResult):
     roots = {deck.name.split("::")[0] for deck in shipped.decks}
-    assert roots == {"ML", "Algorithms"}
+    assert roots <= {"ML", "Algorithms", "Core"} and {"ML", "Algorithms"} <= roots
     assert all(deck.name.count("::") >= 2 for deck in shipped.decks)
 
 

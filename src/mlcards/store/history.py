@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -152,44 +152,48 @@ def replay_prompt(connection: sqlite3.Connection, schedule_id: int) -> sm2.Promp
 
 
 def rebuild(connection: sqlite3.Connection) -> RebuildReport:
-    """Replay every answer in the log and rewrite each schedule whose cached state differs."""
-    states: dict[int, tuple[sm2.PromptState, int]] = {}
-    answers = 0
-    review, new_prompt = sm2.review, sm2.NEW_PROMPT
-    for log_id, schedule_id, grade, reviewed_at, study_day in _log_in_order(connection):
-        state = states.get(schedule_id, (new_prompt, 0))[0]
-        after, _ = review(state, sm2.Review(grade, reviewed_at, study_day))
-        states[schedule_id] = (after, log_id)
-        answers += 1
-    changed = 0
-    for schedule_id, cached, last_log_id in _all_cached(connection):
-        replayed, replayed_last = states.get(schedule_id, (new_prompt, 0))
-        if (cached, last_log_id) != (replayed, replayed_last):
-            _write_state(connection, schedule_id, replayed, replayed_last)
-            changed += 1
-    return RebuildReport(prompts=len(states), answers=answers, changed=changed)
+    """Replay every answer in the log and rewrite each schedule whose cached state differs.
 
+    Rows are compared as stored (text dates), so a million answers cost one pass over the log
+    and one over the schedules, with no object per answer.
+    """
+    ordinals: dict[str, int] = {}
+    last_answer: dict[int, tuple[int, str]] = {}
+    counted = [0]
 
-def _log_in_order(connection: sqlite3.Connection) -> Iterator[tuple[int, int, int, datetime, date]]:
-    """Every answer in the order given (id order: a clock set back cannot reorder it)."""
-    parse_day_text, parse_time = date.fromisoformat, parse_timestamp
-    days: dict[str, date] = {}
-    cursor = connection.execute("SELECT id, schedule_id, grade, reviewed_at, study_day FROM review_log ORDER BY id")
-    while batch := cursor.fetchmany(10_000):
-        for log_id, schedule_id, grade, reviewed_at, study_day in batch:
-            day = days.get(study_day)
-            if day is None:
-                day = days[study_day] = parse_day_text(study_day)
-            yield log_id, schedule_id, grade, parse_time(reviewed_at) or datetime.min, day
+    def answers() -> Iterator[tuple[int, int, int]]:
+        cursor = connection.execute("SELECT id, schedule_id, grade, study_day, reviewed_at FROM review_log ORDER BY id")
+        while batch := cursor.fetchmany(20_000):
+            counted[0] += len(batch)
+            for log_id, schedule_id, grade, study_day, reviewed_at in batch:
+                day = ordinals.get(study_day)
+                if day is None:
+                    day = ordinals[study_day] = date.fromisoformat(study_day).toordinal()
+                last_answer[schedule_id] = (log_id, reviewed_at)
+                yield schedule_id, grade, day
 
+    states = sm2.replay_all(answers())
+    day_texts = {ordinal: text for text, ordinal in ordinals.items()}
 
-def _all_cached(connection: sqlite3.Connection) -> Iterable[tuple[int, sm2.PromptState, int]]:
-    rows = connection.execute(f"SELECT id, {_STATE_COLUMNS} FROM schedule").fetchall()
-    for schedule_id, repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id in rows:
-        state = sm2.PromptState(
-            repetitions, interval, easiness, parse_day(due), lapses, parse_timestamp(last_reviewed), parse_day(redrill_on)
-        )
-        yield schedule_id, state, last_log_id
+    def day_text_of(ordinal: int) -> str | None:
+        if not ordinal:
+            return None
+        return day_texts.get(ordinal) or date.fromordinal(ordinal).isoformat()
+
+    never_answered = (0, 0, sm2.INITIAL_EASINESS_HUNDREDTHS, None, 0, None, None, 0)
+    changed = []
+    for schedule_id, *cached in connection.execute(f"SELECT id, {_STATE_COLUMNS} FROM schedule").fetchall():
+        state = states.get(schedule_id)
+        if state is None:
+            replayed: tuple[object, ...] = never_answered
+        else:
+            repetitions, interval, easiness, due, lapses, redrill = state
+            log_id, reviewed_at = last_answer[schedule_id]
+            replayed = (repetitions, interval, easiness, day_text_of(due), lapses, reviewed_at, day_text_of(redrill), log_id)
+        if tuple(cached) != replayed:
+            changed.append((*replayed, schedule_id))
+    connection.executemany(_UPDATE_STATE, changed)
+    return RebuildReport(prompts=len(states), answers=counted[0], changed=len(changed))
 
 
 def _write_state(connection: sqlite3.Connection, schedule_id: int, state: sm2.PromptState, last_log_id: int) -> None:
