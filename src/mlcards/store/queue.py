@@ -28,18 +28,31 @@ def queue_filter(connection: sqlite3.Connection, deck: str | None, tags: tuple[s
     return QueueFilter(*filter_clauses(deck_ids, tags))
 
 
-_QUEUE_SQL = """
+# The queue is chosen on narrow rows (ids and sort keys only), then the chosen prompts' content is
+# read by id: sorting hundreds of due or new prompts with their text attached was most of the cost.
+_CHOOSE_SQL = """
+SELECT s.id FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
+WHERE s.active AND NOT s.suspended"""
+_CONTENT_SQL = """
 SELECT s.id, s.ordinal, c.deck_id, d.name, c.card_id, c.kind, c.front, c.back, c.text, c.extra, c.source, c.tags,
        d.file_path, c.line, s.repetitions, s.interval, s.easiness, s.due IS NULL, s.last_log_id
-FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
-WHERE s.active AND NOT s.suspended"""
+FROM json_each(:ids) AS chosen JOIN schedule s ON s.id = chosen.value
+JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
+ORDER BY chosen.key"""
 
 
 def _select(
     connection: sqlite3.Connection, chosen: QueueFilter, where: str, order_by: str, **parameters: object
 ) -> list[QueuedPrompt]:
-    query = f"{_QUEUE_SQL}{chosen.sql} AND {where} ORDER BY {order_by}"
-    return [_queued(row) for row in connection.execute(query, {**chosen.parameters, **parameters}).fetchall()]
+    query = f"{_CHOOSE_SQL}{chosen.sql} AND {where} ORDER BY {order_by}"
+    ids = [row[0] for row in connection.execute(query, {**chosen.parameters, **parameters}).fetchall()]
+    return _content(connection, ids)
+
+
+def _content(connection: sqlite3.Connection, ids: list[int]) -> list[QueuedPrompt]:
+    if not ids:
+        return []
+    return [_queued(row) for row in connection.execute(_CONTENT_SQL, {"ids": json.dumps(ids)}).fetchall()]
 
 
 def every_prompt(connection: sqlite3.Connection, chosen: QueueFilter) -> list[QueuedPrompt]:
@@ -61,15 +74,21 @@ def due(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
 
 
 def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int) -> list[QueuedPrompt]:
-    """Never-answered prompts in deck and file order, at most `room`."""
-    return _select(
-        connection,
-        chosen,
-        f"{IS_NEW} AND {WAITING}",
-        "d.name, c.position, s.ordinal LIMIT :room",
-        today=today.isoformat(),
-        room=room,
+    """Never-answered prompts in deck and file order, at most `room`.
+
+    Deck by deck, in name order, each an index range (new prompts of one deck) sorted by file
+    position: one query over every new prompt of the collection sorted them all to keep a few.
+    """
+    ids: list[int] = []
+    query = (
+        f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {IS_NEW} AND {WAITING} ORDER BY c.position, s.ordinal LIMIT :room"
     )
+    for (deck_id,) in connection.execute("SELECT id FROM deck WHERE present ORDER BY name").fetchall():
+        if len(ids) >= room:
+            break
+        parameters = {**chosen.parameters, "today": today.isoformat(), "deck": deck_id, "room": room - len(ids)}
+        ids.extend(row[0] for row in connection.execute(query, parameters).fetchall())
+    return _content(connection, ids)
 
 
 def present_among(connection: sqlite3.Connection, chosen: QueueFilter, schedule_ids: list[int]) -> list[QueuedPrompt]:
@@ -87,26 +106,11 @@ def answered_on(connection: sqlite3.Connection, today: date) -> dict[str, int]:
 def _queued(row: tuple[Any, ...]) -> QueuedPrompt:
     (schedule_id, ordinal, deck_id, deck_name, card_id, kind, front, back, text, extra, source, tags, file_path, line,
      repetitions, interval, easiness, is_new, last_log_id) = row  # fmt: skip
+    # Positional: the queue builds hundreds of these per start, and keywords cost a third more.
     return QueuedPrompt(
-        schedule_id=schedule_id,
-        ordinal=ordinal,
-        deck_id=deck_id,
-        deck_name=deck_name,
-        card_id=card_id,
-        kind=kind,
-        front=front,
-        back=back,
-        text=text,
-        extra=extra,
-        source=source,
-        tags=tuple(tags.split()),
-        file_path=file_path,
-        line=line,
-        state=sm2.SM2State.from_hundredths(repetitions, interval, easiness),
-        is_new=bool(is_new),
-        redrill=False,
-        last_log_id=last_log_id,
-    )
+        schedule_id, ordinal, deck_id, deck_name, card_id, kind, front, back, text, extra, source, tuple(tags.split()),
+        file_path, line, sm2.SM2State(repetitions, interval, easiness / 100), bool(is_new), False, last_log_id,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
