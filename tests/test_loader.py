@@ -325,3 +325,9 @@ def test_check_never_prints_a_raw_control_character(write_deck: WriteDeck, tmp_p
     result = subprocess.run([sys.executable, "-m", "mlcards", "check", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and result.stderr.count("U+001B") >= 3
     assert not any(character in result.stderr for character in "\x1b\x07\x9b")
+
+
+def test_unquoted_text_cut_short_by_a_hash_is_reported(write_deck: WriteDeck):
+    path = write_deck("id: d\nname: D\nsource: s\ncards:\n  - id: x\n    front: What does Rule #10 say?\n    back: b  # a note\n")
+    message = only_problem(path)
+    assert message.startswith(f"{path}:6:12: x: 'front' stops before '#10 say?': in unquoted text, ' #' starts a YAML comment")

@@ -42,6 +42,7 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # What double-quote escapes like \b, \L, \_ produce: in a double-quoted scalar, a sign of mangled LaTeX.
 _ESCAPE_PRODUCT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\xa0]")
 _KIND_BY_NAME = {name: CardKind(name) for name in CARD_KINDS}
+_WORD_COMMENT = re.compile(r"[ \t]+(#[^\s#][^\n]{0,20})")
 _CONTROL_NAMES = {
     "\b": "BACKSPACE",
     "\f": "FORM FEED",
@@ -311,7 +312,23 @@ class _DeckReader:
             return None
         if node.style == '"' or _CONTROL_CHARACTER.search(value) is not None:  # the rare case that needs a closer look
             self.control_characters(node, key, subject)
+        elif not node.style and (cut := self._cut_by_comment(node)) is not None:
+            self.problem(
+                node,
+                subject,
+                f"'{key}' stops before '{cut}': in unquoted text, ' #' starts a YAML comment, so the rest is dropped",
+                "put the text in quotes (single quotes keep LaTeX as written), or write '#' without a space before it",
+            )
         return value
+
+    def _cut_by_comment(self, node: ScalarNode) -> str | None:
+        """A '#word' right after an unquoted value on its line: text the user meant, read as a comment
+        ('Rule #10'). A comment with a space after '#' is taken as meant."""
+        end = node.end_mark.index
+        line_end = self.source.find("\n", end)
+        rest = self.source[end : line_end if line_end != -1 else len(self.source)]
+        found = _WORD_COMMENT.match(rest)
+        return found.group(1) if found else None
 
     def control_characters(self, node: ScalarNode, key: str, subject: str) -> None:
         found = _CONTROL_CHARACTER.search(node.value)  # one regex pass: a per-character loop dominated loading
