@@ -211,6 +211,8 @@ def report_ready(self):
 MLCardsApp.on_ready = report_ready
 run = MLCardsApp.run
 MLCardsApp.run = lambda self, **options: run(self, headless=True)
+import mlcards.cli
+mlcards.cli._has_terminal = lambda: True  # headless here: the command's own no-terminal refusal is not what is timed
 from mlcards.cli import main  # the real `mlcards` command: settings, daily backup check, sync, home
 main(["--db", sys.argv[1], "--config", sys.argv[2]])
 """
