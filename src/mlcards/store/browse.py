@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from mlcards.prompts import PromptStatus, status_of
 from mlcards.store.database import Database
+from mlcards.store.rows import named
 from mlcards.store.values import parse_day, parse_timestamp
 
 
@@ -31,8 +32,8 @@ class IndexedCard:
 
 
 _INDEX_SQL = """
-SELECT s.id, d.name, c.card_id, c.kind, s.ordinal,
-       CASE WHEN c.kind = 'cloze' THEN c.text ELSE c.front END, c.back, c.extra, c.tags,
+SELECT s.id, d.name AS deck_name, c.card_id, c.kind, s.ordinal,
+       CASE WHEN c.kind = 'cloze' THEN c.text ELSE c.front END AS question, c.back, c.extra, c.tags,
        s.due, s.interval, s.suspended, s.buried_until, s.redrill_on
 FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id
 WHERE s.active
@@ -41,23 +42,25 @@ ORDER BY d.name, c.position, s.ordinal
 
 
 def load_index(database: Database, today: date) -> list[IndexedCard]:
-    rows = database.connection.execute(_INDEX_SQL).fetchall()
     index = []
-    for schedule_id, deck, card_id, kind, ordinal, question, back, extra, tags, due, interval, suspended, buried, redrill in rows:
-        due_day = parse_day(due)
+    for row in named(database.connection, _INDEX_SQL):
+        due_day = parse_day(row["due"])
+        deck, card_id, question = row["deck_name"], row["card_id"], row["question"]
         index.append(
             IndexedCard(
-                schedule_id=schedule_id,
+                schedule_id=row["id"],
                 deck_name=deck,
                 card_id=card_id,
-                kind=kind,
-                ordinal=ordinal,
+                kind=row["kind"],
+                ordinal=row["ordinal"],
                 question=question,
-                tags=frozenset(tags.lower().split()),
+                tags=frozenset(row["tags"].lower().split()),
                 due=due_day,
-                interval=interval,
-                state=status_of(due_day, bool(suspended), parse_day(buried), parse_day(redrill), today),
-                haystack=f"{deck}\n{card_id}\n{question}\n{back}\n{extra}".lower(),
+                interval=row["interval"],
+                state=status_of(
+                    due_day, bool(row["suspended"]), parse_day(row["buried_until"]), parse_day(row["redrill_on"]), today
+                ),
+                haystack=f"{deck}\n{card_id}\n{question}\n{row['back']}\n{row['extra']}".lower(),
             )
         )
     return index

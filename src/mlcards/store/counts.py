@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mlcards.store.database import Database
+from mlcards.store.rows import named
 from mlcards.store.states import IS_DUE, IS_LEARNING, IS_NEW, WAITING
 from mlcards.store.values import parse_day
 
@@ -94,11 +95,12 @@ class DeckListing:
 
 
 def deck_list(database: Database) -> list[DeckListing]:
-    rows = database.connection.execute(
-        "SELECT d.id, d.name, d.file_path, count(c.pk) FROM deck d "
-        "LEFT JOIN card c ON c.deck_id = d.id AND c.present WHERE d.present GROUP BY d.id ORDER BY d.name"
-    ).fetchall()
-    return [DeckListing(*row) for row in rows]
+    rows = named(
+        database.connection,
+        "SELECT d.id, d.name, d.file_path, count(c.pk) AS cards FROM deck d "
+        "LEFT JOIN card c ON c.deck_id = d.id AND c.present WHERE d.present GROUP BY d.id ORDER BY d.name",
+    )
+    return [DeckListing(deck_id=row["id"], name=row["name"], file_path=row["file_path"], cards=row["cards"]) for row in rows]
 
 
 def latest_answered_day(connection: sqlite3.Connection) -> date | None:

@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from mlcards.scheduling import sm2
+from mlcards.store.rows import named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
 
 
@@ -58,14 +58,19 @@ _UPDATE_STATE = (
 
 def cached_state(connection: sqlite3.Connection, schedule_id: int) -> tuple[sm2.PromptState, int]:
     """The schedule row's state and the id of the last answer it holds."""
-    row = connection.execute(f"SELECT {_STATE_COLUMNS} FROM schedule WHERE id = ?", (schedule_id,)).fetchone()
+    row = named_one(connection, f"SELECT {_STATE_COLUMNS} FROM schedule WHERE id = ?", (schedule_id,))
     if row is None:
         raise LookupError(f"prompt {schedule_id} is not in the database")
-    repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id = row
     state = sm2.PromptState(
-        repetitions, interval, easiness, parse_day(due), lapses, parse_timestamp(last_reviewed), parse_day(redrill_on)
+        repetitions=row["repetitions"],
+        interval=row["interval"],
+        easiness_hundredths=row["easiness"],
+        due=parse_day(row["due"]),
+        lapses=row["lapses"],
+        last_reviewed=parse_timestamp(row["last_reviewed"]),
+        redrill_on=parse_day(row["redrill_on"]),
     )
-    return state, last_log_id
+    return state, int(row["last_log_id"])
 
 
 def record_answer(
@@ -122,21 +127,22 @@ def record_answer(
 def undo_answer(connection: sqlite3.Connection, log_id: int, session_id: str, now: datetime) -> sm2.PromptState:
     """Take back one answer of this window: the row moves to review_undone and the prompt's state
     is replayed from the answers that remain (another window's later answers included)."""
-    found = connection.execute(
+    found = named_one(
+        connection,
         "SELECT schedule_id, reviewed_at, study_day, grade, kind, duration_ms, session_id FROM review_log WHERE id = ?",
         (log_id,),
-    ).fetchone()
+    )
     if found is None:
         raise LookupError(f"answer {log_id} is no longer in the log")
-    if found[6] != session_id:
+    if found["session_id"] != session_id:
         raise PermissionError(f"answer {log_id} was given in another window; only that window can undo it")
     connection.execute(
         "INSERT INTO review_undone (log_id, schedule_id, reviewed_at, study_day, grade, kind, duration_ms, session_id, undone_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (log_id, *found, timestamp(now)),
+        "VALUES (:log_id, :schedule_id, :reviewed_at, :study_day, :grade, :kind, :duration_ms, :session_id, :undone_at)",
+        {**dict(found), "log_id": log_id, "undone_at": timestamp(now)},
     )
     connection.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
-    return replay_prompt(connection, found[0])
+    return replay_prompt(connection, found["schedule_id"])
 
 
 def replay_prompt(connection: sqlite3.Connection, schedule_id: int) -> sm2.PromptState:
@@ -252,15 +258,17 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
         "deck_ids": json.dumps(deck_ids or []),
         "since": since.isoformat() if since else None,
     }
-    cursor = connection.execute(_LOG_SQL, parameters)
+    cursor = connection.cursor()
+    cursor.row_factory = sqlite3.Row
+    cursor.execute(_LOG_SQL, parameters)
     while batch := cursor.fetchmany(5_000):
         for row in batch:
             yield _log_row(row)
 
 
-def _log_row(row: tuple[Any, ...]) -> dict[str, object]:
-    (log_id, reviewed_at, offset, deck_id, card_id, ordinal, grade, duration_ms, interval_before, interval_after, due_after,
-     scheduler, settings, kind, repetitions_before, lapses_before, study_day, session_id) = row  # fmt: skip
+def _log_row(row: sqlite3.Row) -> dict[str, object]:
+    reviewed_at, offset, kind, grade = row["reviewed_at"], row["utc_offset_minutes"], row["kind"], row["grade"]
+    deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
     moment = parse_timestamp(reviewed_at) or datetime.min
     local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
     if kind == "new":
@@ -268,7 +276,7 @@ def _log_row(row: tuple[Any, ...]) -> dict[str, object]:
     elif kind == "review":
         review_kind = 1
     else:  # a same-day repeat: relearning after a lapse, learning otherwise
-        review_kind = 2 if repetitions_before == 0 and lapses_before > 0 else 0
+        review_kind = 2 if row["repetitions_before"] == 0 and row["lapses_before"] > 0 else 0
     return {
         "reviewed_at": local.isoformat(timespec="seconds"),
         "deck_id": deck_id,
@@ -276,17 +284,17 @@ def _log_row(row: tuple[Any, ...]) -> dict[str, object]:
         "prompt": ordinal,
         "grade": grade,
         "rating": _RATING_OF_GRADE[grade],
-        "duration_ms": duration_ms,
-        "interval_before_days": interval_before,
-        "interval_after_days": interval_after,
-        "due_at": due_after,
-        "scheduler": scheduler,
-        "scheduler_settings": settings,
+        "duration_ms": row["duration_ms"],
+        "interval_before_days": row["interval_before"],
+        "interval_after_days": row["interval_after"],
+        "due_at": row["due_after"],
+        "scheduler": row["scheduler"],
+        "scheduler_settings": row["scheduler_settings"],
         "kind": kind,
         "review_kind": review_kind,
         "review_time_ms": int(moment.timestamp() * 1000),
         "prompt_key": f"{deck_id}/{card_id}#{ordinal}",
-        "study_day": study_day,
-        "session_id": session_id,
-        "log_id": log_id,
+        "study_day": row["study_day"],
+        "session_id": row["session_id"],
+        "log_id": row["id"],
     }

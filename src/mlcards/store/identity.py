@@ -24,6 +24,7 @@ from mlcards.cloze import parse_deletions_safe
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
 from mlcards.store.database import Database
+from mlcards.store.rows import named, named_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,28 +104,33 @@ def _rename(writer: sqlite3.Connection, row: _StoredCard, card: CardSpec, deck: 
 
 _STORED_SQL = """
 SELECT c.pk, c.deck_id, c.card_id, c.kind, c.front, c.back, c.text,
-       (SELECT count(*) FROM review_log l JOIN schedule s ON s.id = l.schedule_id WHERE s.card_pk = c.pk)
+       (SELECT count(*) FROM review_log l JOIN schedule s ON s.id = l.schedule_id WHERE s.card_pk = c.pk) AS answers
 FROM card c"""
 
 
 def _stored_cards(writer: sqlite3.Connection, deck_ids: Iterable[str]) -> list[_StoredCard]:
-    rows = writer.execute(f"{_STORED_SQL} WHERE c.deck_id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(deck_ids)),))
-    return [_stored(row) for row in rows.fetchall()]
+    rows = named(writer, f"{_STORED_SQL} WHERE c.deck_id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(deck_ids)),))
+    return [_stored(row) for row in rows]
 
 
 def _stored_by_keys(writer: sqlite3.Connection, keys: Iterable[str]) -> list[_StoredCard]:
     found = []
     for key in sorted(keys):
         deck_id, _, card_id = key.partition("/")
-        row = writer.execute(f"{_STORED_SQL} WHERE c.deck_id = ? AND c.card_id = ?", (deck_id, card_id)).fetchone()
+        row = named_one(writer, f"{_STORED_SQL} WHERE c.deck_id = ? AND c.card_id = ?", (deck_id, card_id))
         if row is not None:
             found.append(_stored(row))
     return found
 
 
-def _stored(row: tuple[int, str, str, str, str, str, str, int]) -> _StoredCard:
-    pk, deck_id, card_id, kind, front, back, text, answers = row
-    return _StoredCard(pk, deck_id, card_id, fingerprint(kind, front, back, text), answers)
+def _stored(row: sqlite3.Row) -> _StoredCard:
+    return _StoredCard(
+        row["pk"],
+        row["deck_id"],
+        row["card_id"],
+        fingerprint(row["kind"], row["front"], row["back"], row["text"]),
+        row["answers"],
+    )
 
 
 def history_left_behind(writer: sqlite3.Connection, decks: list[DeckSpec], reread_deck_ids: set[str]) -> list[Problem]:
