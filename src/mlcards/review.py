@@ -108,7 +108,8 @@ class ReviewSession:
 
     # --- answering -----------------------------------------------------------------------
     def preview_interval(self, card: QueuedPrompt, answer: Answer) -> int | None:
-        """Days until the card is due again with this answer; None for a same-day repeat."""
+        """Days until the card is due again with this answer; None for a repeat today that leaves
+        the schedule as today's first answer set it."""
         if card.redrill:  # the schedule was set by today's first answer; this one only decides about today
             return None if sm2.needs_redrill(int(answer)) else card.state.interval
         return sm2.next_state(None if card.is_new else card.state, int(answer)).interval

@@ -19,7 +19,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from mlcards.review import Answer, AnsweredElsewhere, QueuedPrompt, ReviewSession
+from mlcards.review import REDRILL_GAP, Answer, AnsweredElsewhere, QueuedPrompt, ReviewSession
+from mlcards.scheduling import sm2
 from mlcards.tui import cards
 from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
 from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
@@ -42,9 +43,17 @@ _CRAM_SKIP = "Skipped for this cram session (cram changes nothing stored: suspen
 LONGEST_COUNTED_ANSWER_MS = 120_000  # a learner who walked away is not 20 minutes slow
 
 
-def interval_label(days: int | None) -> str:
-    if days is None:
-        return "today"
+def next_step_label(answer: Answer, days: int | None) -> str:
+    """What the learner will see next after this answer: Again brings the card back within this
+    session (its one-day interval starts after that), Hard also repeats it today, on top of its interval."""
+    if answer is Answer.AGAIN or days is None:
+        return f"in {REDRILL_GAP} cards"
+    if sm2.needs_redrill(int(answer)):
+        return f"{interval_label(days)}, again today"
+    return interval_label(days)
+
+
+def interval_label(days: int) -> str:
     if days < 31:
         return f"{days}d"
     if days < 365:
@@ -170,7 +179,7 @@ class ReviewScreen(Screen[None]):
     def _choice(self, card: QueuedPrompt, key: str, answer: Answer) -> Choice:
         label = f"{key} {answer.name.title()}"
         if not self.session.cram:
-            label += f" · {interval_label(self.session.preview_interval(card, answer))}"
+            label += f" · {next_step_label(answer, self.session.preview_interval(card, answer))}"
         return Choice(key, label, _COLOURS[answer])
 
     def _update_progress(self) -> None:
