@@ -296,3 +296,17 @@ async def test_a_card_answered_in_another_window_meanwhile_is_reloaded_not_overw
         assert any("was answered in another window" in message for message in messages)
         assert rows(collection, "SELECT grade FROM review_log") == [(4,)]  # the other window's Good stands
         assert screen.session.current is None or screen.session.current.schedule_id != shown.schedule_id
+
+
+async def test_a_notice_never_covers_the_answer_bar(make_app) -> None:
+    from mlcards.tui.review_widgets import AnswerBar
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_review(app, pilot)
+        await pilot.press("space")
+        app.notify("A notice long enough to need two lines of the toast, as the review's own notices do.", timeout=10)
+        await pilot.pause(0.3)
+        bar = screen.query_one(AnswerBar).region
+        toasts = [toast.region for toast in screen.query("#textual-toastrack Toast")]
+        assert toasts and all(not toast.overlaps(bar) for toast in toasts)
