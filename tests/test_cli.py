@@ -136,9 +136,10 @@ def test_a_broken_registered_file_is_reported_on_every_run(home: Path, write_dec
     run(home, "add", str(path))
     path.write_text(MY_DECK.replace("id: heads", "id: attention-scale"))
     result = run(home, "status")
-    assert result.returncode == 1
+    assert result.returncode == 5  # done, with warnings: not the 1 of a refused command
+    assert "New" in result.stdout  # the status was printed
     assert "duplicate card id 'attention-scale'" in result.stderr
-    assert "ran on the last good version of these deck files" in result.stderr
+    assert "is done, with warnings: it ran on the last good version of these deck files" in result.stderr
     assert "nothing was written" not in result.stderr  # status did run; the broken file is what was skipped
 
 
@@ -323,3 +324,26 @@ def test_a_yaml_merge_key_gets_its_own_message(home: Path, write_deck: WriteDeck
     result = run(home, "check", str(deck))
     assert result.returncode == 1
     assert f"{deck}:7:5: x: '<<' (a YAML merge key) is not supported in a card: each key must be written out" in result.stderr
+
+
+def test_deck_accepts_any_case_and_a_unique_prefix_and_suggests_close_names(home: Path, tmp_path: Path):
+    package = tmp_path / "one.apkg"
+    exported = run(
+        home, "export", "-o", str(package), "--deck", "margin"
+    )  # the last level of ML::Face Recognition::Margin Losses
+    assert exported.returncode == 0 and "1 deck(s)" in exported.stdout
+    assert run(home, "export", "-o", str(tmp_path / "two.apkg"), "--deck", "ml::face recognition").returncode == 0
+    ambiguous = run(home, "export", "-o", str(tmp_path / "x.apkg"), "--deck", "ml::f")
+    assert ambiguous.returncode == 1 and "could be any of" in ambiguous.stderr and "'ML::Face Recognition'" in ambiguous.stderr
+    typo = run(home, "review", "--deck", "ML::Fundamentels")
+    assert typo.returncode == 1 and "no deck named 'ML::Fundamentels'; did you mean 'ML::Fundamentals'" in typo.stderr
+
+
+def test_tags_lists_every_tag_with_its_card_count(home: Path):
+    listed = run(home, "tags", "--json")
+    assert listed.returncode == 0
+    tags = {entry["tag"]: entry["cards"] for entry in json.loads(listed.stdout)}
+    assert tags["algorithms"] >= 7 and tags["core"] >= 100
+    counts = [entry["cards"] for entry in json.loads(listed.stdout)]
+    assert counts == sorted(counts, reverse=True)
+    assert "card(s)" in run(home, "tags").stdout

@@ -19,7 +19,7 @@ from mlcards.collection import Collection, open_collection
 from mlcards.config import TEMPLATE, ConfigError
 from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
-from mlcards.domain import deck_selected
+from mlcards.domain import choose_deck
 from mlcards.paths import default_config_path, default_database_path
 from mlcards.store.backup import (
     backup_dir,
@@ -31,7 +31,7 @@ from mlcards.store.backup import (
     restorable_backups,
     restore_backup,
 )
-from mlcards.store.counts import answered_on, deck_counts, deck_list, streak
+from mlcards.store.counts import answered_on, deck_counts, deck_list, streak, tag_counts
 from mlcards.store.errors import DatabaseDamaged, DatabaseError, explain
 from mlcards.store.filters import selected_deck_ids, tag_in_use
 from mlcards.store.history import LOG_COLUMNS, log_rows
@@ -44,6 +44,7 @@ EXIT_PROBLEMS = 1  # bad deck input: every problem was printed, nothing was writ
 EXIT_USAGE = 2  # bad command-line usage, or the review app started without a terminal
 EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is (or a change could not be saved)
 EXIT_OUTPUT = 4  # the work was done but its output could not be written (e.g. a full disk behind stdout)
+EXIT_DONE_WITH_WARNINGS = 5  # the command did its work, on the last good version of deck files that now have problems
 WITHOUT_TERMINAL = "status, decks, check, add, remove, export, backup, restore and config"
 
 
@@ -79,11 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="stop syncing registered paths (their review history is kept)")
     remove.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
+    tags = commands.add_parser("tags", help="list tags with the number of cards that carry each")
+    tags.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
     decks = commands.add_parser("decks", help="list decks with their ids, card counts and files")
     decks.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
     review = commands.add_parser("review", help="review in the terminal UI (the default command)")
-    review.add_argument("--deck", help="only this deck (name or id) and its subdecks")
+    review.add_argument("--deck", help="only this deck and its subdecks: a name or id, any case, or a unique prefix")
     review.add_argument("--tag", action="append", default=[], help="only cards with this tag (repeatable)")
     review.add_argument("--cram", action="store_true", help="review regardless of due dates; the schedule is not touched")
 
@@ -246,18 +250,20 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
 
     report = collection.sync()
     _print_history_notes(report, err)
-    if args.command == "decks":
+    if getattr(args, "deck", None) is not None and args.command in (None, "review", "export"):
+        chosen = _choose_deck(collection, args.deck, err)
+        if chosen is None:
+            return EXIT_PROBLEMS
+        args.deck = chosen
+    if args.command == "tags":
+        _print_tags(collection, args.json, out)
+    elif args.command == "decks":
         _print_decks(collection, args.json, out)
     elif args.command == "export":
         if (exported := _export(collection, args, now, out, err)) != EXIT_OK:
             return exported
     elif args.command == "review" or args.command is None:
         deck = getattr(args, "deck", None)
-        if deck is not None and not any(
-            deck_selected(deck, listing.deck_id, listing.name) for listing in deck_list(collection.database)
-        ):
-            print(f"mlcards: no deck named '{deck}' — 'mlcards decks' lists deck names and ids", file=err)
-            return EXIT_PROBLEMS
         unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database.connection, tag)]
         if unknown_tags:
             print(
@@ -285,8 +291,12 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     else:
         _print_status(collection, now, args.json, out)
     if report.problems:
-        print(f"\nmlcards {args.command or 'review'} ran on the last good version of these deck files:", file=err)
-        return _report_problems(report.problems, err, "fix them and the next command picks them up")
+        print(
+            f"\nmlcards {args.command or 'review'} is done, with warnings: it ran on the last good version of these deck files:",
+            file=err,
+        )
+        _report_problems(report.problems, err, "fix them and the next command picks them up")
+        return EXIT_DONE_WITH_WARNINGS
     return EXIT_OK
 
 
@@ -308,10 +318,10 @@ def _day(text: str) -> date:
 def _print_log(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     deck_ids = None
     if args.deck is not None:
-        deck_ids = selected_deck_ids(collection.database.connection, args.deck)
-        if not deck_ids:
-            print(f"mlcards: no deck named '{args.deck}' — 'mlcards decks' lists deck names and ids", file=err)
+        chosen = _choose_deck(collection, args.deck, err)
+        if chosen is None:
             return EXIT_PROBLEMS
+        deck_ids = selected_deck_ids(collection.database.connection, chosen)
     found = log_rows(collection.database.connection, deck_ids, args.since)
     if args.format == "json":
         for row in found:
@@ -321,6 +331,31 @@ def _print_log(collection: Collection, args: argparse.Namespace, out: TextIO, er
     writer.writeheader()
     writer.writerows(found)
     return EXIT_OK
+
+
+def _choose_deck(collection: Collection, wanted: str, err: TextIO) -> str | None:
+    """--deck as a person types it, or None after saying what it could mean."""
+    choice = choose_deck(wanted, [(listing.deck_id, listing.name) for listing in deck_list(collection.database)])
+    if choice.selector is not None:
+        return choice.selector
+    if choice.ambiguous:
+        options = ", ".join(f"'{visible_line(option)}'" for option in choice.ambiguous)
+        print(f"mlcards: '{visible_line(wanted)}' could be any of {options}; type more of the name or id", file=err)
+    else:
+        hint = f"; did you mean {' or '.join(repr(visible_line(s)) for s in choice.suggestions)}?" if choice.suggestions else ""
+        print(f"mlcards: no deck named '{visible_line(wanted)}'{hint} — 'mlcards decks' lists deck names and ids", file=err)
+    return None
+
+
+def _print_tags(collection: Collection, as_json: bool, out: TextIO) -> None:
+    counts = tag_counts(collection.database)
+    if as_json:
+        json.dump([{"tag": tag, "cards": cards} for tag, cards in counts], out, indent=2)
+        out.write("\n")
+        return
+    width = max([len(tag) for tag, _ in counts] + [3])
+    for tag, cards in counts:
+        print(f"{visible_line(tag):<{width}}  {cards:>5} card(s)", file=out)
 
 
 def _has_terminal() -> bool:

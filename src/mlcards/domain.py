@@ -61,3 +61,44 @@ class DeckSpec:
 def deck_selected(wanted: str, deck_id: str, deck_name: str) -> bool:
     """What every --deck option means: a deck id, or a deck name together with its subdecks."""
     return wanted in (deck_id, deck_name) or deck_name.startswith(wanted + "::")
+
+
+@dataclass(frozen=True, slots=True)
+class DeckChoice:
+    """What a --deck value names: one selector (a deck id, or a deck name that takes its subdecks),
+    or the candidates it could mean (ambiguous), or the closest names (no match)."""
+
+    selector: str | None
+    ambiguous: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+def choose_deck(wanted: str, decks: list[tuple[str, str]]) -> DeckChoice:
+    """Match --deck like a person types it: any case, a unique prefix of an id, of a name or of a
+    name's last level ("margin" finds "ML::Face Recognition::Margin Losses")."""
+    import difflib
+
+    selectors: dict[str, str] = {}
+    for deck_id, name in decks:
+        selectors[deck_id.lower()] = deck_id
+        levels = name.split("::")
+        for depth in range(1, len(levels) + 1):
+            level = "::".join(levels[:depth])
+            selectors[level.lower()] = level
+    lowered = wanted.lower()
+    if wanted in selectors.values():
+        return DeckChoice(wanted)
+    if lowered in selectors:
+        return DeckChoice(selectors[lowered])
+    matches = {canon for low, canon in selectors.items() if low.startswith(lowered) or low.split("::")[-1].startswith(lowered)}
+    tops = {match for match in matches if not any(match != other and match.startswith(other + "::") for other in matches)}
+    by_decks: dict[frozenset[str], str] = {}
+    for top in sorted(tops, key=len):
+        chosen = frozenset(deck_id for deck_id, name in decks if deck_selected(top, deck_id, name))
+        by_decks.setdefault(chosen, top)
+    if len(by_decks) == 1:
+        return DeckChoice(next(iter(by_decks.values())))
+    if by_decks:
+        return DeckChoice(None, ambiguous=tuple(sorted(by_decks.values()))[:8])
+    close = difflib.get_close_matches(wanted, sorted(set(selectors.values())), n=3, cutoff=0.5)
+    return DeckChoice(None, suggestions=tuple(close))

@@ -107,3 +107,12 @@ def latest_answered_day(connection: sqlite3.Connection) -> date | None:
     """The latest study day with an answer in the log (an index lookup)."""
     (day,) = connection.execute("SELECT max(study_day) FROM review_log").fetchone()
     return parse_day(day)
+
+
+def tag_counts(database: Database) -> list[tuple[str, int]]:
+    """Every tag on a present card with how many cards carry it, most used first."""
+    counted: dict[str, int] = {}
+    for (tags,) in database.connection.execute("SELECT tags FROM card WHERE present AND tags != ''"):
+        for tag in tags.split():
+            counted[tag] = counted.get(tag, 0) + 1
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
