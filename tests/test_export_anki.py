@@ -412,7 +412,7 @@ def test_export_command_refuses_bad_input_with_a_message_and_no_file(tmp_path: P
     assert main([*common, "export", "-o", str(tmp_path / "x.zip")]) == 1
     assert main([*common, "export", "-o", str(tmp_path / "missing" / "x.apkg")]) == 1
     err = capsys.readouterr().err
-    assert "no deck is named 'Nope'" in err and "must end in .apkg" in err and "does not exist" in err
+    assert "no deck named 'Nope'" in err and "must end in .apkg" in err and "does not exist" in err
     assert "Traceback" not in err
     assert not list(tmp_path.glob("x.*"))
 
