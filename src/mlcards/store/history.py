@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from mlcards.scheduling import sm2
-from mlcards.store.rows import named_one
+from mlcards.store.rows import named, named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
 
 
@@ -157,34 +157,35 @@ def replay_prompt(connection: sqlite3.Connection, schedule_id: int) -> sm2.Promp
     return state
 
 
+# julianday('0001-01-01') is 1721425.5 and Python's date.toordinal() of that day is 1.
+_ORDINAL_OF_DAY = "CAST(julianday(study_day) - 1721424.5 AS INTEGER)"
+
+
 def rebuild(connection: sqlite3.Connection) -> RebuildReport:
     """Replay every answer in the log and rewrite each schedule whose cached state differs.
 
-    Rows are compared as stored (text dates), so a million answers cost one pass over the log
-    and one over the schedules, with no object per answer.
+    SQLite hands the rule (prompt, grade, day number) rows straight from its cursor, and rows are
+    compared as stored (text dates): a million answers make no Python object each.
     """
-    ordinals: dict[str, int] = {}
-    last_answer: dict[int, tuple[int, str]] = {}
-    counted = [0]
-
-    def answers() -> Iterator[tuple[int, int, int]]:
-        cursor = connection.execute("SELECT id, schedule_id, grade, study_day, reviewed_at FROM review_log ORDER BY id")
-        while batch := cursor.fetchmany(20_000):
-            counted[0] += len(batch)
-            for log_id, schedule_id, grade, study_day, reviewed_at in batch:
-                day = ordinals.get(study_day)
-                if day is None:
-                    day = ordinals[study_day] = date.fromisoformat(study_day).toordinal()
-                last_answer[schedule_id] = (log_id, reviewed_at)
-                yield schedule_id, grade, day
-
-    states = sm2.replay_all(answers())
-    day_texts = {ordinal: text for text, ordinal in ordinals.items()}
+    answers = connection.execute(f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY id")
+    states = sm2.replay_all(answers)
+    last_answers = {
+        row["schedule_id"]: (row["id"], row["reviewed_at"])
+        for row in named(
+            connection,
+            "SELECT l.schedule_id, l.id, l.reviewed_at FROM review_log l "
+            "JOIN (SELECT max(id) AS id FROM review_log GROUP BY schedule_id) AS last ON last.id = l.id",
+        )
+    }
+    day_texts: dict[int, str] = {}
 
     def day_text_of(ordinal: int) -> str | None:
         if not ordinal:
             return None
-        return day_texts.get(ordinal) or date.fromordinal(ordinal).isoformat()
+        text = day_texts.get(ordinal)
+        if text is None:
+            text = day_texts[ordinal] = date.fromordinal(ordinal).isoformat()
+        return text
 
     never_answered = (0, 0, sm2.INITIAL_EASINESS_HUNDREDTHS, None, 0, None, None, 0)
     changed = []
@@ -194,12 +195,13 @@ def rebuild(connection: sqlite3.Connection) -> RebuildReport:
             replayed: tuple[object, ...] = never_answered
         else:
             repetitions, interval, easiness, due, lapses, redrill = state
-            log_id, reviewed_at = last_answer[schedule_id]
+            log_id, reviewed_at = last_answers[schedule_id]
             replayed = (repetitions, interval, easiness, day_text_of(due), lapses, reviewed_at, day_text_of(redrill), log_id)
         if tuple(cached) != replayed:
             changed.append((*replayed, schedule_id))
     connection.executemany(_UPDATE_STATE, changed)
-    return RebuildReport(prompts=len(states), answers=counted[0], changed=len(changed))
+    answered = int(connection.execute("SELECT count(*) FROM review_log").fetchone()[0])
+    return RebuildReport(prompts=len(states), answers=answered, changed=len(changed))
 
 
 def _write_state(connection: sqlite3.Connection, schedule_id: int, state: sm2.PromptState, last_log_id: int) -> None:
