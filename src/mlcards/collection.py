@@ -21,6 +21,8 @@ from mlcards.store.identity import card_location, rename_card
 from mlcards.store.registry import register_paths, registered_paths, unregister_paths
 from mlcards.store.sync import SyncReport, sync
 
+FORK_HEADER_LINES = 3  # the comment a fork starts with: a card's line in the copy is its old line plus these
+
 
 @dataclass
 class Collection:
@@ -101,6 +103,7 @@ class Collection:
             "# While this file is added, it replaces the shipped deck. Keep the deck id and the card ids:\n"
             "# they carry your answers (a renamed card keeps them with previous_ids: [old-id]).\n"
         )
+        assert header.count("\n") == FORK_HEADER_LINES
         target.write_text(header + source.read_text(encoding="utf-8"), encoding="utf-8")
         report, problems = self.add([target], now)
         return target, report, problems

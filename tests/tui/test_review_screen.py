@@ -310,3 +310,38 @@ async def test_a_notice_never_covers_the_answer_bar(make_app) -> None:
         bar = screen.query_one(AnswerBar).region
         toasts = [toast.region for toast in screen.query("#textual-toastrack Toast")]
         assert toasts and all(not toast.overlaps(bar) for toast in toasts)
+
+
+async def test_editing_a_shipped_card_offers_a_fork_and_edits_the_copy(
+    make_app, collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test's deck folder stands in for the shipped decks: `e` must not edit it in place."""
+    import mlcards.collection
+    import mlcards.tui.app
+
+    shipped = collection.roots[0]
+    monkeypatch.setattr(mlcards.tui.app, "shipped_decks_dir", lambda: shipped)
+    monkeypatch.setattr(mlcards.collection, "shipped_decks_dir", lambda: shipped)
+    from mlcards.store.registry import registered_paths
+
+    # As the real collection does: the (stand-in) shipped decks, then the learner's added paths.
+    monkeypatch.setattr(type(collection), "deck_roots", lambda self: [shipped, *registered_paths(self.database)])
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\nfrom pathlib import Path\n"
+        "path = Path(sys.argv[-1])\npath.write_text(path.read_text().replace('target logit in CosFace', 'CosFace logit, my words'))\n"
+    )
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
+    original = (shipped / "losses.yaml").read_text()
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_review(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert "This card is in a deck shipped with mlcards" in screen_text(app)
+        await pilot.press("f")
+        await pilot.pause()
+        assert "CosFace logit, my words" in screen_text(app)
+    fork = collection.database.path.parent / "my-decks" / "losses.yaml"
+    assert "CosFace logit, my words" in fork.read_text() and (shipped / "losses.yaml").read_text() == original
+    assert rows(collection, "SELECT d.file_path FROM deck d WHERE d.id = 'test.face.losses'") == [(str(fork),)]

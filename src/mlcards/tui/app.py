@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -161,10 +162,28 @@ class MLCardsApp(App[None]):
         return True
 
     # --- the editor ----------------------------------------------------------------------
+    def editor_command(self) -> str | None:
+        """$VISUAL, then $EDITOR, then nano or vi if installed (named in a notice); None if none."""
+        chosen = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if chosen:
+            return chosen
+        for fallback in ("nano", "vi"):
+            if shutil.which(fallback):
+                self.notify(f"No $VISUAL or $EDITOR is set: opening {fallback}. Set $EDITOR to choose your editor.", timeout=6)
+                return fallback
+        self.notify("No editor found: set $EDITOR (or $VISUAL) to your editor's command.", severity="error", timeout=10)
+        return None
+
+    def fork_folder(self) -> Path:
+        """Where `e` puts a forked shipped deck: next to the database, so it lives with the history."""
+        return self.collection.database.path.parent / "my-decks"
+
     def edit_file(self, path: str, line: int) -> SyncReport | None:
         """Open a deck file in $VISUAL / $EDITOR at a line, then sync what was saved.
         None (after telling the learner why) when the editor cannot be started."""
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        editor = self.editor_command()
+        if editor is None:
+            return None
         command = [*shlex.split(editor), f"+{line}", str(Path(path))]
         try:
             try:
@@ -179,14 +198,10 @@ class MLCardsApp(App[None]):
                 timeout=10,
             )
             return None
-        if Path(path).resolve().is_relative_to(shipped_decks_dir().resolve()):
-            self.notify(
-                "That card is in a deck shipped with mlcards: an upgrade replaces the file and your edit. "
-                "To keep a change, write the card in your own deck file and `mlcards add` it.",
-                severity="warning",
-                timeout=10,
-            )
         return self.sync_after_edit()
+
+    def is_shipped(self, path: str) -> bool:
+        return Path(path).resolve().is_relative_to(shipped_decks_dir().resolve())
 
     # --- command palette -----------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

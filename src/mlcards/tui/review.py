@@ -10,6 +10,7 @@ import gc
 import time
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -19,10 +20,13 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from mlcards.collection import FORK_HEADER_LINES
+from mlcards.decks.problems import Problem
 from mlcards.review import REDRILL_GAP, Answer, AnsweredElsewhere, QueuedPrompt, ReviewSession
 from mlcards.scheduling import sm2
 from mlcards.tui import cards
 from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
+from mlcards.tui.fork_offer import EDIT_SHIPPED, FORK, ForkOffer
 from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
 from mlcards.visible import visible_line
 
@@ -302,7 +306,35 @@ class ReviewScreen(Screen[None]):
         card = self.session.current
         if card is None:
             return
-        report = self.mlcards.edit_file(card.file_path, card.line)
+        if self.mlcards.is_shipped(card.file_path):
+            folder = self.mlcards.fork_folder()
+            self.app.push_screen(ForkOffer(card.deck_id, str(folder)), lambda choice: self._edit_after_offer(card, choice))
+            return
+        self._edit(card.file_path, card.line)
+
+    def _edit_after_offer(self, card: QueuedPrompt, choice: str | None) -> None:
+        if choice == EDIT_SHIPPED:
+            self._edit(card.file_path, card.line)
+        elif choice == FORK:
+            forked: list[tuple[Path, list[Problem]]] = []
+            what = f"Forking {card.deck_id}"
+            folder = self.mlcards.fork_folder()
+            if not self.mlcards.saved(what, lambda: forked.append(self._fork(card.deck_id, folder))):
+                return
+            target, problems = forked[0]
+            if problems:
+                self.notify(f"Could not fork {card.deck_id}: {problems[0]}", severity="error", timeout=10)
+                return
+            self.notify(f"Forked into {target}; your copy replaces the shipped deck and keeps its answers.", timeout=6)
+            self.session.reload_content()
+            self._edit(str(target), card.line + FORK_HEADER_LINES)
+
+    def _fork(self, deck_id: str, folder: Path) -> tuple[Path, list[Problem]]:
+        target, _, problems = self.mlcards.collection.fork(deck_id, folder, self.mlcards.now())
+        return target, problems
+
+    def _edit(self, path: str, line: int) -> None:
+        report = self.mlcards.edit_file(path, line)
         if report is None:  # the editor could not be started; the app said why
             return
         if report.problems:
