@@ -28,6 +28,7 @@ FORK_HEADER_LINES = 3  # the comment a fork starts with: a card's line in the co
 class Collection:
     database: Database
     settings: Settings
+    config_path: Path | None = None  # where settings the app changes (the theme) are saved
 
     def today(self, now: datetime) -> date:
         return current_study_day(now, self.settings.day_start_hour, latest_answered_day(self.database.connection))
@@ -155,4 +156,4 @@ class Collection:
 
 
 def open_collection(database_path: Path, config_path: Path) -> Collection:
-    return Collection(open_database(database_path), load_settings(config_path))
+    return Collection(open_database(database_path), load_settings(config_path), config_path)

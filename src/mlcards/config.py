@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,8 +20,10 @@ class Settings:
     new_cards_per_day: int = 20
     reviews_per_day: int = 200
     backups_to_keep: int = 14
+    theme: str = "dark"  # the review app's colours: "dark" or "light" (Ctrl+T switches and remembers)
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {"theme": ("dark", "light")}
 _LIMITS: dict[str, tuple[int, int]] = {
     "day_start_hour": (0, 23),
     "new_cards_per_day": (0, 10_000),
@@ -32,6 +37,7 @@ day_start_hour = 4        # a study day starts at 04:00 local time (0-23)
 new_cards_per_day = 20    # new cards introduced per day
 reviews_per_day = 200     # due reviews shown per day
 backups_to_keep = 14      # daily database backups kept
+theme = "dark"            # the review app's colours: "dark" or "light" (Ctrl+T in the app switches and saves it)
 """
 
 
@@ -45,12 +51,43 @@ def load_settings(path: Path) -> Settings:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the settings file ({error})") from error
     known = {item.name for item in fields(Settings)}
-    values: dict[str, int] = {}
+    values: dict[str, int | str] = {}
     for key, value in raw.items():
         if key not in known:
             raise ConfigError(f"{path}: unknown setting '{key}' — known settings: {', '.join(sorted(known))}")
+        if key in _CHOICES:
+            if value not in _CHOICES[key]:
+                raise ConfigError(f"{path}: '{key}' must be one of {', '.join(map(repr, _CHOICES[key]))}, got {value!r}")
+            values[key] = value
+            continue
         low, high = _LIMITS[key]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ConfigError(f"{path}: '{key}' must be a whole number from {low} to {high}, got {value!r}")
         values[key] = value
-    return Settings(**values)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def save_setting(path: Path, key: str, value: str) -> None:
+    """Set one setting in the file, keeping every other line and comment as written (atomic)."""
+    if key not in _CHOICES or value not in _CHOICES[key]:
+        raise ValueError(f"{key} = {value!r} cannot be saved")
+    line = f'{key} = "{value}"'
+    text = (
+        path.read_text(encoding="utf-8-sig")
+        if path.exists()
+        else "# mlcards settings (mlcards config --init writes a commented file)\n"
+    )
+    pattern = re.compile(rf"^{key}[ \t]*=[^#\n]*", re.MULTILINE)
+    text = (
+        pattern.sub(line, text, count=1) if pattern.search(text) else text + ("" if text.endswith("\n") else "\n") + line + "\n"
+    )
+    tomllib.loads(text)  # never write a file the next start could not read
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -156,6 +156,9 @@ async def test_the_command_palette_lists_each_action_once(make_app) -> None:
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert len(titles) == len(set(titles)) == len(callbacks)
         assert not any(title.startswith(("Browse (", "Stats (", "Study all due (")) for title in titles)
+        # one entry for the theme and one for the keys: Textual's own "Theme" and "Keys" would repeat ours
+        assert sum("theme" in title.lower() for title in titles) == 1
+        assert "Keys" not in titles and "Help" in titles
 
 
 async def test_down_in_the_search_box_moves_to_the_list(make_app) -> None:

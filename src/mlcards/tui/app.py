@@ -7,6 +7,7 @@ import shlex
 import shutil
 import sqlite3
 import subprocess
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
@@ -19,6 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from mlcards.collection import Collection
+from mlcards.config import save_setting
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
 from mlcards.review import ReviewFilter, ReviewSession
@@ -52,7 +54,7 @@ class MLCardsApp(App[None]):
         start_in_review: bool = False,
         sync_problems: Sequence[Problem] = (),
         now: datetime | None = None,
-        theme: str = DARK_THEME,
+        theme: str | None = None,
         sync_on_edit: Callable[[], SyncReport] | None = None,
     ) -> None:
         super().__init__()
@@ -62,7 +64,7 @@ class MLCardsApp(App[None]):
         self.start_in_review = start_in_review
         self.sync_problems = list(sync_problems)
         self._fixed_now = now  # tests and snapshots pin the clock here
-        self.theme = theme
+        self.theme = theme or (LIGHT_THEME if collection.settings.theme == "light" else DARK_THEME)
         self.sync_after_edit = sync_on_edit or collection.sync
         self.on_card_rendered: Callable[[], None] | None = None  # a hook for the benchmark
         self.not_saved: str | None = None  # why the app ended with a write refused, as printed on exit
@@ -132,6 +134,15 @@ class MLCardsApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+        config_path = self.collection.config_path
+        if config_path is None:
+            return
+        try:
+            save_setting(config_path, "theme", "light" if self.theme == LIGHT_THEME else "dark")
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            self.notify(
+                f"The theme could not be saved in {config_path} ({error}); it applies until you quit.", severity="warning"
+            )
 
     # --- notices ------------------------------------------------------------------------
     def notify(
@@ -205,7 +216,9 @@ class MLCardsApp(App[None]):
 
     # --- command palette -----------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Theme" (every built-in theme, not saved) and "Keys" would list the theme
+        # switch and the help a second time: ours save the choice and cover every screen's keys.
+        yield from (command for command in super().get_system_commands(screen) if command.title not in ("Theme", "Keys"))
         yield SystemCommand("Home", "Go to the deck list", self.action_home)
         yield SystemCommand("Study all due", "Review every due card in every deck", self.action_study_all)
         yield SystemCommand("Browse cards", "Search cards by text, tag, deck and state", self.action_browse)
