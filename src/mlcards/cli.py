@@ -413,7 +413,13 @@ def _check(paths: list[Path], database_path: Path, config_path: Path, out: TextI
     if not result.decks:
         print("No deck files (.yaml, .yml) found.", file=err)
         return EXIT_PROBLEMS
-    print(f"OK: {len(result.decks)} deck(s), {result.card_count} card(s), no problems.", file=out)
+    from mlcards.decks.lint import lint
+
+    warnings = lint(result.decks)
+    for warning in warnings:
+        print(f"warning: {warning}", file=err)
+    note = f", {len(warnings)} warning(s)" if warnings else ""
+    print(f"OK: {len(result.decks)} deck(s), {result.card_count} card(s), no problems{note}.", file=out)
     if database_path.exists():  # what syncing these files would do to review history, before it happens
         try:
             collection = open_collection(database_path, config_path)

@@ -185,3 +185,25 @@ async def test_q_on_home_exits_cleanly(make_app) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_browse_is_usable_by_keyboard_at_80x24_and_lists_questions_as_read(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await browse(app, pilot, "logit")
+        assert screen.query_one("#search").has_focus
+        await pilot.press("tab")
+        assert screen.query_one("#results").has_focus
+        await pilot.press("tab")
+        assert screen.query_one("#detail").has_focus  # the detail pane, to scroll a long card
+        await pilot.press("shift+tab", "slash")
+        search = screen.query_one("#search")
+        assert search.has_focus and search.value == "logit"  # '/' moved the focus, it typed nothing
+
+
+async def test_the_browse_list_shows_math_and_cloze_answers_as_the_learner_reads_them(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await browse(app, pilot, "epsilon")
+        questions = {str(screen.query_one("#results").get_row_at(row)[-1]) for row in range(2)}  # c1 and c2
+        assert questions == {"FP16's largest finite value is [65504]; its epsilon is [2⁻¹⁰]."}

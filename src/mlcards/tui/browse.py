@@ -3,6 +3,7 @@ and review history."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -15,6 +16,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from mlcards.markup import split_spans
+from mlcards.render.latex_unicode import latex_to_unicode
 from mlcards.store.browse import IndexedCard, load_index, prompt_detail
 from mlcards.store.queue import set_suspended
 from mlcards.tui import cards
@@ -24,6 +27,7 @@ from mlcards.visible import visible, visible_line
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
 
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}")
 SHOWN_ROWS = 200  # the table holds at most this many rows, so filtering stays instant at any size
 _STATE_STYLES = {"new": "blue", "learning": "red", "due": "green", "review": "", "suspended": "yellow", "buried": "dim"}
 
@@ -32,7 +36,8 @@ class BrowseScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "leave", "Home"),
         Binding("slash", "focus_search", "Search", key_display="/"),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
         Binding("down", "focus_list", "To the list", show=False),  # from the search box; the list uses down itself
         Binding("s", "toggle_suspended", "Suspend/unsuspend"),  # reaches the screen only when the list has focus
     ]
@@ -129,8 +134,15 @@ class BrowseScreen(Screen[None]):
         self.dismiss()
 
 
+def one_line(question: str) -> str:
+    """A card's question on one line as the learner reads it: math as Unicode, cloze answers in [ ]."""
+    text = _CLOZE.sub(lambda found: f"[{found.group(1)}]", question)
+    pieces = [latex_to_unicode(span.content) if span.kind.endswith("math") else span.content for span in split_spans(text)]
+    return " ".join("".join(pieces).split())
+
+
 def _row(card: IndexedCard) -> tuple[Text | str, ...]:
-    question = " ".join(card.question.split())
+    question = one_line(card.question)
     return (  # Text, not str: a DataTable reads a str cell as markup, and '[x]' in a card is not markup
         Text(visible_line(card.deck_name.rsplit("::", 1)[-1])),
         Text(visible_line(card.label)),
