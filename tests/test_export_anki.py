@@ -398,7 +398,7 @@ def test_export_command_writes_a_package_and_reports_counts(tmp_path: Path, writ
     assert main([*common, "add", str(decks)]) == 0
     out_path = tmp_path / "out.apkg"
     assert main([*common, "export", "-o", str(out_path), "--deck", "ml.face.margins", "--with-progress"]) == 0
-    assert "3 note(s), 5 card(s)" in capsys.readouterr().out
+    assert "3 card(s) as Anki notes, 5 prompt(s) as Anki cards" in capsys.readouterr().out
     with zipfile.ZipFile(out_path) as archive:
         assert "collection.anki2" in archive.namelist()
 

@@ -396,7 +396,7 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
         return EXIT_PROBLEMS
     progress = f", {report.reviews} review(s) of history" if args.with_progress else ""
     print(
-        f"Wrote {report.path}: {report.decks} deck(s), {report.notes} note(s), {report.cards} card(s){progress}. "
+        f"Wrote {report.path}: {report.decks} deck(s), {report.notes} card(s) as Anki notes, {report.cards} prompt(s) as Anki cards{progress}. "
         "In Anki: File > Import" + (" (tick 'Import any learning progress')." if args.with_progress else "."),
         file=out,
     )
@@ -487,6 +487,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
         label = "  " * depth + visible_line(node.name)
         print(f"{label:<{width}}  {node.new:>5} {node.learning:>5} {node.due:>5} {node.total:>6} {node.suspended:>5}", file=out)
     print(f"{'All decks':<{width}}  {tree.new:>5} {tree.learning:>5} {tree.due:>5} {tree.total:>6} {tree.suspended:>5}", file=out)
+    print("Counts are prompts: what you answer (a cloze card with c1 and c2 is two prompts).", file=out)
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
 
 
