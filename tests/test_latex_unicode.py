@@ -144,7 +144,7 @@ INLINE_CASES = [
 DECK_CASES = [
     (r"s\,(\cos\theta_{y} - m)", "s (cos θ_y − m)"),
     (r"s\cos(\theta_{y} + m), \qquad \text{other classes: } s\cos\theta_j", "s cos(θ_y + m),    other classes: s cos θⱼ"),
-    (r"L = -\log \frac{e^{s\cos\theta_{y_i}}}{\sum_{j} e^{s\cos\theta_j}}", "L = −log e^(s cos θ_yᵢ)/(∑ⱼ e^(s cos θⱼ))"),
+    (r"L = -\log \frac{e^{s\cos\theta_{y_i}}}{\sum_{j} e^{s\cos\theta_j}}", "L = −log(e^(s cos θ_yᵢ)/(∑ⱼ e^(s cos θⱼ)))"),
     (r"W_j^\top x + b_j = \lVert W_j\rVert\,\lVert x\rVert \cos\theta_j + b_j", "Wⱼᵀx + bⱼ = ‖Wⱼ‖ ‖x‖ cos θⱼ + bⱼ"),
     (r"2^{15}\times(2-2^{-10})", "2¹⁵ × (2 − 2⁻¹⁰)"),
     (r"(-1)^s \cdot 2^{\,e - \text{bias}} \cdot (1.m)_2", "(−1)ˢ · 2ᵉ⁻ᵇⁱᵃˢ · (1.m)₂"),
@@ -295,3 +295,19 @@ def test_no_backslash_command_survives_in_any_shipped_formula() -> None:
         if re.search(r"\\[A-Za-z]", output := latex_to_unicode(source, display=display))
     ]
     assert not leftovers
+
+
+@pytest.mark.parametrize(
+    ("latex", "shown"),
+    [
+        (r"e^{z_i}", "e^(zᵢ)"),
+        (r"e^{\lambda t}", "e^(λt)"),
+        (r"\log\frac{a}{b}", "log(a/b)"),
+        (r"\exp\frac{x}{2}", "exp(x/2)"),
+        (r"x^{2n}", "x²ⁿ"),
+        (r"p_{data}", "p_data"),
+    ],
+    ids=["indexed-exponent", "product-exponent", "log-of-fraction", "exp-of-fraction", "unicode-exponent", "word-subscript"],
+)
+def test_what_cannot_be_raised_in_unicode_is_grouped_so_it_reads_one_way(latex: str, shown: str):
+    assert latex_to_unicode(latex) == shown

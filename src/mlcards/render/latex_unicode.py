@@ -212,10 +212,13 @@ def _layout(nodes: list[Node], tight: bool, boxes: bool) -> list[str | _Box]:
             after_explicit_space = after_explicit_space or isinstance(node, Space)
             continue
         piece: str | _Box = _environment_box(node) if boxes and isinstance(node, Environment) else _render(node, tight)
+        argument = isinstance(piece, str) and isinstance(node, Fraction) and previous is not None and previous[1] == "op"
+        if argument:
+            piece = f"({piece})"  # log(a/b): an inline fraction after a function is its argument, not `log a` over b
         text = piece if isinstance(piece, str) else piece.lines[piece.baseline]
         if not text:
             continue
-        if previous is not None and not after_explicit_space and _spaced(previous, (node, kind, text), tight):
+        if previous is not None and not after_explicit_space and not argument and _spaced(previous, (node, kind, text), tight):
             pieces.append(" ")
         pieces.append(piece)
         previous, after_explicit_space = (node, kind, text), False
@@ -363,7 +366,10 @@ def _render_scripted(node: Scripted, tight: bool) -> str:
         if raised is not None:
             scripts.append((raised, True))
         else:
-            scripts.append((f"{marker}{text}" if _is_word(text) else f"{marker}({text})", False))
+            # A word is a clear label below the line (p_data); above it, only one letter or number
+            # is: e^λt would read as (e^λ)·t.
+            plain = _is_atom(text) if marker == "^" else _is_word(text)
+            scripts.append((f"{marker}{text}" if plain else f"{marker}({text})", False))
     if node.sup_first and len(scripts) == 2 and not all(converted for _, converted in scripts):
         scripts.reverse()
     return _render(node.nucleus, tight) + "".join(text for text, _ in scripts)
@@ -377,6 +383,15 @@ def _convert(text: str, table: dict[str, str]) -> str | None:
 
 def _is_word(text: str) -> bool:
     return all(char.isalnum() or unicodedata.combining(char) or char == "′" for char in text)
+
+
+def _is_atom(text: str) -> bool:
+    """One letter (with its accents or primes) or one number: `e^x`, `x^12`, `D_K`. Anything
+    longer is bracketed, or `e^zᵢ` and `e^λt` would read as `(e^z)ᵢ` and `(e^λ)·t`."""
+    if text.isdigit():
+        return True
+    bases = [char for char in text if not unicodedata.combining(char) and char != "′"]
+    return len(bases) == 1 and bases[0].isalnum()
 
 
 def _accented(text: str, mark: str, every_char: bool) -> str:
