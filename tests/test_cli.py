@@ -81,7 +81,7 @@ def test_plain_status_shows_a_deck_tree_with_counts(home: Path):
     result = run(home, "status")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Deck", "New", "Learn", "Due", "Total", "Susp"]
+    assert lines[0].split() == ["Deck", "Unseen", "Learn", "Due", "Prompts", "Susp"]
     assert any(line.startswith("Algorithms ") for line in lines)
     assert any(line.startswith("All decks") for line in lines)
 
@@ -137,7 +137,7 @@ def test_a_broken_registered_file_is_reported_on_every_run(home: Path, write_dec
     path.write_text(MY_DECK.replace("id: heads", "id: attention-scale"))
     result = run(home, "status")
     assert result.returncode == 5  # done, with warnings: not the 1 of a refused command
-    assert "New" in result.stdout  # the status was printed
+    assert "Unseen" in result.stdout  # the status was printed
     assert "duplicate card id 'attention-scale'" in result.stderr
     assert "is done, with warnings: it ran on the last good version of these deck files" in result.stderr
     assert "nothing was written" not in result.stderr  # status did run; the broken file is what was skipped

@@ -482,11 +482,11 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
         return
     tree = build_tree(counts)
     width = max([len(node.name) + 2 * depth for depth, node in tree.walk()] + [20])
-    print(f"{'Deck':<{width}}  {'New':>5} {'Learn':>5} {'Due':>5} {'Total':>6} {'Susp':>5}", file=out)
+    print(f"{'Deck':<{width}}  {'Unseen':>6} {'Learn':>5} {'Due':>5} {'Prompts':>7} {'Susp':>5}", file=out)
     for depth, node in tree.walk():
         label = "  " * depth + visible_line(node.name)
-        print(f"{label:<{width}}  {node.new:>5} {node.learning:>5} {node.due:>5} {node.total:>6} {node.suspended:>5}", file=out)
-    print(f"{'All decks':<{width}}  {tree.new:>5} {tree.learning:>5} {tree.due:>5} {tree.total:>6} {tree.suspended:>5}", file=out)
+        print(f"{label:<{width}}  {node.new:>6} {node.learning:>5} {node.due:>5} {node.total:>7} {node.suspended:>5}", file=out)
+    print(f"{'All decks':<{width}}  {tree.new:>6} {tree.learning:>5} {tree.due:>5} {tree.total:>7} {tree.suspended:>5}", file=out)
     print("Counts are prompts: what you answer (a cloze card with c1 and c2 is two prompts).", file=out)
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
 

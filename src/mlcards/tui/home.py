@@ -46,10 +46,10 @@ class HomeScreen(Screen[None]):
         yield Static(id="today")
         table: DataTable[Text | str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         table.add_column("Deck", key="deck")
-        table.add_column("New", key="new")
+        table.add_column("Unseen", key="new")  # never answered; the line above says how many come today
         table.add_column("Learn", key="learning")
         table.add_column("Due", key="due")
-        table.add_column("Total", key="total")
+        table.add_column("Prompts", key="total")
         yield table
         yield Footer(compact=True)
 
