@@ -218,7 +218,8 @@ class MLCardsApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Textual's own "Theme" (every built-in theme, not saved) and "Keys" would list the theme
         # switch and the help a second time: ours save the choice and cover every screen's keys.
-        yield from (command for command in super().get_system_commands(screen) if command.title not in ("Theme", "Keys"))
+        repeated = (self.action_change_theme, self.action_show_help_panel, self.action_hide_help_panel)
+        yield from (command for command in super().get_system_commands(screen) if command.callback not in repeated)
         yield SystemCommand("Home", "Go to the deck list", self.action_home)
         yield SystemCommand("Study all due", "Review every due card in every deck", self.action_study_all)
         yield SystemCommand("Browse cards", "Search cards by text, tag, deck and state", self.action_browse)
