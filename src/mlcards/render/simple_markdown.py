@@ -23,7 +23,8 @@ _MARKUP = re.compile(rf"(?P<code>{_CODE})|(?P<stars>\*+)|(?P<newline>\n)")
 # What starts a block at a line start (list, heading, quote, rule, table, setext line, indent).
 # `\*++` takes the whole run of stars, so `**bold**` at a line start stays text.
 _BLOCK_START = re.compile(r"^(?:[-+#>=| ]|\*++(?: |$)|\d+[.)])", re.M)
-_WORD_EDGE = re.compile(r"[^\W_]|[\ue000-\ue005]")  # neither space nor punctuation to markdown-it
+# Neither space nor punctuation to markdown-it; the private-use range is html.py's placeholders.
+_WORD_EDGE = re.compile(r"[^\W_]|[\ue000-\ue006]")
 
 
 def simple_paragraph(text: str) -> str | None:
