@@ -90,6 +90,11 @@ class ReviewSession:
         return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new)
 
     @property
+    def queued(self) -> tuple[QueuedPrompt, ...]:
+        """Every prompt still to come in this session, in order."""
+        return tuple(self._queue)
+
+    @property
     def current(self) -> QueuedPrompt | None:
         return self._queue[0] if self._queue else None
 

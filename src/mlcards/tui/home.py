@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.decktree import build_tree
-from mlcards.review import ReviewFilter
+from mlcards.review import ReviewFilter, ReviewSession
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
 from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
@@ -85,12 +85,16 @@ class HomeScreen(Screen[None]):
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         by_kind, days = answered_by_kind(database, today), streak(database, today)
-        new_today = min(tree.new, max(0, self.mlcards.collection.settings.new_cards_per_day - by_kind.get("new", 0)))
+        # Counted from the queue a review of everything would build, so the numbers are exactly
+        # what `a` shows: daily limits, buried cards and held-back cloze siblings included.
+        queue = ReviewSession(database, self.mlcards.collection.settings, self.mlcards.now()).queued
+        due_today = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
+        new_today = len(queue) - due_today
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
             f" · {sum(by_kind.values())} answered · streak {days} day{'s' if days != 1 else ''} · ",
-            (f"{tree.due + tree.learning} due", "green"),
+            (f"{due_today} due", "green"),
             " · ",
             (f"{new_today} new", "blue"),
             (f" of {tree.new} unseen" if tree.new > new_today else "", "dim"),
