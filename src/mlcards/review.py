@@ -18,7 +18,7 @@ from mlcards.prompts import QueuedPrompt
 from mlcards.scheduling import sm2
 from mlcards.scheduling.days import current_study_day
 from mlcards.store import queue
-from mlcards.store.counts import latest_answered_day
+from mlcards.store.counts import answered_by_kind, latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.history import AnsweredElsewhere, cached_state, record_answer, undo_answer
 
@@ -82,7 +82,7 @@ class ReviewSession:
                 self._random.shuffle(prompts)
                 return prompts
             repeats = queue.learning(connection, chosen, self.today)
-            done = queue.answered_on(connection, self.today)
+            done = answered_by_kind(self.database, self.today)
             reviews = queue.due(connection, chosen, self.today, max(0, self.settings.reviews_per_day - done.get("review", 0)))
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0))
             candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT)

@@ -98,12 +98,6 @@ def present_among(connection: sqlite3.Connection, chosen: QueueFilter, schedule_
     return _select(connection, chosen, where, "s.id", wanted=json.dumps(schedule_ids))
 
 
-def answered_on(connection: sqlite3.Connection, today: date) -> dict[str, int]:
-    """Answers given on a study day, by kind (new, review, redrill)."""
-    rows = connection.execute("SELECT kind, count(*) FROM review_log WHERE study_day = ? GROUP BY kind", (today.isoformat(),))
-    return dict(rows.fetchall())
-
-
 # The one place a row is read by position, on purpose: the queue turns a few hundred rows into
 # records on every start, and named rows plus keywords made that 70% slower (1.7 -> 2.8 ms at
 # 10k cards, past Anki's backend). The unpacking names each column, in _CONTENT_SQL's order.
