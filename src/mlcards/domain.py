@@ -35,9 +35,7 @@ class CardSpec:
     previous_ids: tuple[str, ...] = ()
 
     def question_fingerprint(self) -> str:
-        """What a learner is asked and answers, without id, tags, source or extra: a card renamed
-        or moved with this unchanged is the same card."""
-        return hashlib.sha1(f"{self.kind}\0{self.front}\0{self.back}\0{self.text}".encode()).hexdigest()
+        return question_fingerprint(self.kind, self.front, self.back, self.text)
 
     def content_hash(self) -> str:
         """A digest of everything a learner sees; line and position are not content."""
@@ -46,6 +44,12 @@ class CardSpec:
         fields = (self.kind, self.front, self.back, self.text, self.extra, self.source)
         payload = f"[{', '.join(map(encode_basestring, fields))}, [{', '.join(map(encode_basestring, self.tags))}]]"
         return hashlib.sha1(payload.encode()).hexdigest()
+
+
+def question_fingerprint(kind: str, front: str, back: str, text: str) -> str:
+    """What a learner is asked and answers, without id, tags, source or extra: a card renamed or
+    moved with this unchanged is the same card (for a card as written and a stored row alike)."""
+    return hashlib.sha1(f"{kind}\0{front}\0{back}\0{text}".encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

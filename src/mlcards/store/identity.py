@@ -13,7 +13,6 @@ old prompts are set aside (kept, inactive) rather than handed to the new ones.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from mlcards.cloze import parse_deletions_safe
 from mlcards.decks.problems import Problem
-from mlcards.domain import CardSpec, DeckSpec
+from mlcards.domain import CardSpec, DeckSpec, question_fingerprint
 from mlcards.store.database import Database
 from mlcards.store.rows import named, named_one
 
@@ -41,15 +40,11 @@ class _StoredCard:
     card_id: str
     fingerprint: str
     answers: int
+    present: bool
 
     @property
     def key(self) -> str:
         return f"{self.deck_id}/{self.card_id}"
-
-
-def fingerprint(kind: str, front: str, back: str, text: str) -> str:
-    """As CardSpec.question_fingerprint, for a stored row."""
-    return hashlib.sha1(f"{kind}\0{front}\0{back}\0{text}".encode()).hexdigest()
 
 
 def carry_over(writer: sqlite3.Connection, decks: list[DeckSpec], reread_deck_ids: set[str]) -> list[CarriedOver]:
@@ -103,7 +98,7 @@ def _rename(writer: sqlite3.Connection, row: _StoredCard, card: CardSpec, deck: 
 
 
 _STORED_SQL = """
-SELECT c.pk, c.deck_id, c.card_id, c.kind, c.front, c.back, c.text,
+SELECT c.pk, c.deck_id, c.card_id, c.kind, c.front, c.back, c.text, c.present,
        (SELECT count(*) FROM review_log l JOIN schedule s ON s.id = l.schedule_id WHERE s.card_pk = c.pk) AS answers
 FROM card c"""
 
@@ -128,8 +123,9 @@ def _stored(row: sqlite3.Row) -> _StoredCard:
         row["pk"],
         row["deck_id"],
         row["card_id"],
-        fingerprint(row["kind"], row["front"], row["back"], row["text"]),
+        question_fingerprint(row["kind"], row["front"], row["back"], row["text"]),
         row["answers"],
+        bool(row["present"]),
     )
 
 
@@ -141,8 +137,7 @@ def history_left_behind(writer: sqlite3.Connection, decks: list[DeckSpec], rerea
     paths = {deck.deck_id: deck.path for deck in decks}
     notices = []
     for row in _stored_cards(writer, reread_deck_ids):
-        present = writer.execute("SELECT present FROM card WHERE pk = ?", (row.pk,)).fetchone()[0]
-        if not present or row.answers == 0 or row.key in incoming or row.key in claimed:
+        if not row.present or row.answers == 0 or row.key in incoming or row.key in claimed:
             continue
         notices.append(
             Problem(
