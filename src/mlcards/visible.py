@@ -18,13 +18,15 @@ UNSAFE_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 
 def visible(text: str) -> str:
     """`text` with every terminal-unsafe character written out as ⟨U+XXXX⟩."""
-    if UNSAFE_CHARACTER.search(text) is None:  # the common case: one regex pass, no copy
-        return text
-    return UNSAFE_CHARACTER.sub(lambda found: f"⟨U+{ord(found.group(0)):04X}⟩", text)
+    return _spelled_out(text, UNSAFE_CHARACTER)
 
 
 def visible_line(text: str) -> str:
     """Like `visible`, for text shown on one line: tab and newline are written out too."""
-    if UNSAFE_IN_A_LINE.search(text) is None:
+    return _spelled_out(text, UNSAFE_IN_A_LINE)
+
+
+def _spelled_out(text: str, unsafe: re.Pattern[str]) -> str:
+    if unsafe.search(text) is None:  # the common case: one regex pass, no copy
         return text
-    return UNSAFE_IN_A_LINE.sub(lambda found: f"⟨U+{ord(found.group(0)):04X}⟩", text)
+    return unsafe.sub(lambda found: f"⟨U+{ord(found.group(0)):04X}⟩", text)
