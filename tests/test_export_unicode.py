@@ -64,6 +64,17 @@ def rendered(renderable: object) -> str:
     return console.export_text()
 
 
+def exported_into_anki(decks: Path, workspace: Path) -> AnkiCollection:
+    """The decks synced into a real database, exported, and imported into a real Anki collection."""
+    database = open_database(workspace / "mlcards.sqlite3")
+    try:
+        assert sync(database, [decks]).ok
+        package = export_anki_package(database, workspace / "out.apkg", NOW).path
+    finally:
+        database.close()
+    return import_into_anki(package, workspace)
+
+
 def import_into_anki(package: Path, folder: Path) -> AnkiCollection:
     anki = AnkiCollection(str(folder / "collection.anki2"))
     anki.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=ImportAnkiPackageOptions()))
@@ -156,13 +167,7 @@ def test_a_cloze_number_past_what_anki_keeps_apart_is_refused_and_the_highest_on
     (folder / "big.yaml").write_text(
         "id: big\nname: Big\nsource: s\ncards:\n  - {id: top, type: cloze, text: '{{c500::x}}'}\n", encoding="utf-8"
     )
-    database = open_database(tmp_path / "mlcards.sqlite3")
-    try:
-        assert sync(database, [folder]).ok
-        package = export_anki_package(database, tmp_path / "out.apkg", NOW).path
-    finally:
-        database.close()
-    anki = import_into_anki(package, tmp_path)
+    anki = exported_into_anki(folder, tmp_path)
     try:
         (card_id,) = anki.find_cards("deck:Big")
         assert anki.get_card(card_id).ord == 499  # c500
@@ -178,13 +183,7 @@ def test_a_deck_description_reaches_anki_as_the_text_written(tmp_path: Path) -> 
         "cards:\n  - {id: a, front: q, back: b}\n",
         encoding="utf-8",
     )
-    database = open_database(tmp_path / "mlcards.sqlite3")
-    try:
-        assert sync(database, [folder]).ok
-        package = export_anki_package(database, tmp_path / "out.apkg", NOW).path
-    finally:
-        database.close()
-    anki = import_into_anki(package, tmp_path)
+    anki = exported_into_anki(folder, tmp_path)
     try:
         description = anki.decks.by_name("Described")["desc"]
         assert description == "Use &lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;"
