@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlcards.collection import open_collection
+from mlcards.store.sync import sync
 
 from .conftest import Disk
 from .test_cli import MY_DECK, run
@@ -56,8 +57,8 @@ def test_an_unreadable_file_in_a_registered_folder_is_named_and_nothing_is_writt
         assert not problems
         secret.chmod(0o000)
         os.utime(secret, ns=(0, 1))  # changed since the last sync, so it must be read again
-        with unprivileged():
-            report = collection.sync()
+        with unprivileged():  # the user's folder only: the installed package may sit where uid 65534 cannot look
+            report = sync(collection.database, [decks], registered=[decks])
         assert [str(problem) for problem in report.problems] == [
             f"{secret}:1:1: file: cannot be read: permission denied — make it readable (chmod u+r), or move it out of the deck folder"
         ]
@@ -106,3 +107,21 @@ def test_a_registered_folder_that_was_moved_is_called_moved_with_the_way_to_keep
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+def test_a_folder_that_cannot_be_listed_is_named_not_a_traceback(shared_folder: Path):
+    decks = shared_folder / "decks"
+    decks.mkdir()
+    (decks / "mine.yaml").write_text(MY_DECK, encoding="utf-8")
+    database = open_collection(shared_folder / "mlcards.sqlite3", shared_folder / "config.toml").database
+    decks.chmod(0o000)
+    try:
+        with unprivileged():
+            report = sync(database, [decks], registered=[decks])
+        assert [(problem.path, problem.message) for problem in report.problems] == [
+            (decks, "cannot list this folder (Permission denied)")
+        ]
+        assert not report.wrote
+    finally:
+        decks.chmod(0o755)
+        database.close()

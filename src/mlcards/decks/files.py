@@ -3,6 +3,7 @@ never needs the YAML loader."""
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,6 +23,10 @@ def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The deck files named, and those found (recursively, sorted) in the folders named."""
     for path in paths:
         if path.is_dir():
+            # pathlib's rglob skips a folder it may not read without a word, which would hide its
+            # decks as if deleted: open the top folder first, so that raises PermissionError.
+            with os.scandir(path):
+                pass
             yield from sorted(
                 p
                 for p in path.rglob("*")

@@ -78,7 +78,7 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
     """Load every deck file under `paths`, checking deck ids are unique across files."""
     result = LoadResult()
     first_seen: dict[str, DeckSpec] = {}
-    for path in deck_files(paths):
+    for path in _listed(paths, result):
         deck, problems = load_deck_file(path)
         result.problems.extend(problems)
         if deck is None:
@@ -98,6 +98,20 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
         first_seen[deck.deck_id] = deck
         result.decks.append(deck)
     return result
+
+
+def _listed(paths: Iterable[Path], result: LoadResult) -> list[Path]:
+    """The deck files under `paths`; a folder that cannot be listed becomes a problem naming it."""
+    found: list[Path] = []
+    for root in paths:
+        try:
+            found.extend(deck_files([root]))
+        except OSError as error:
+            where = Path(error.filename) if error.filename else root
+            result.problems.append(
+                Problem(where, 1, 1, "file", f"cannot list this folder ({error.strerror})", "make it readable")
+            )
+    return found
 
 
 def load_deck_file(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
