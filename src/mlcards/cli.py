@@ -191,6 +191,13 @@ def _report_database_error(error: DatabaseError, database_path: Path, err: TextI
 def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     now = datetime.now().astimezone()
     remove_leftovers(collection.database.path)
+    if collection.rule_change is not None and collection.rule_change.answers:
+        rule = "FSRS" if collection.settings.scheduler == "fsrs" else "SM-2"
+        print(
+            f"mlcards: the scheduling settings changed: {collection.rule_change.prompts} prompt(s) rescheduled under {rule} "
+            f"from {collection.rule_change.answers} logged answer(s); the log itself is unchanged",
+            file=err,
+        )
     # Before anything can change the database today, keep a copy of it.
     daily_backup(collection.database.path, collection.today(now), now, collection.settings.backups_to_keep)
     if args.command == "backup":
