@@ -16,11 +16,12 @@ from typing import TextIO
 
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
-from mlcards.config import TEMPLATE, ConfigError
+from mlcards.config import TEMPLATE, ConfigError, load_settings, save_plan_setting
 from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import choose_deck
 from mlcards.paths import default_config_path, default_database_path
+from mlcards.plan_report import plan_json, plan_lines
 from mlcards.store.backup import (
     backup_dir,
     create_backup,
@@ -37,6 +38,7 @@ from mlcards.store.filters import selected_deck_ids, tag_in_use
 from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
+from mlcards.study_plan import interview_plan
 from mlcards.visible import visible_line
 
 EXIT_OK = 0
@@ -45,7 +47,9 @@ EXIT_USAGE = 2  # bad command-line usage, or the review app started without a te
 EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is (or a change could not be saved)
 EXIT_OUTPUT = 4  # the work was done but its output could not be written (e.g. a full disk behind stdout)
 EXIT_DONE_WITH_WARNINGS = 5  # the command did its work, on the last good version of deck files that now have problems
-WITHOUT_TERMINAL = "status, decks, check, add, remove, export, backup, restore and config"
+WITHOUT_TERMINAL = "status, plan, decks, check, add, remove, export, backup, restore and config"
+MOST_FIRST_SEEN_DAYS = 365
+FARTHEST_INTERVIEW_DAYS = 3650
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "rebuild", help="recompute every prompt's schedule from the review log (the log is the truth; the schedule a cache)"
+    )
+
+    plan = commands.add_parser(
+        "plan", help="study to an interview date: readiness, new prompts a day, a 30-day workload forecast"
+    )
+    plan_date = plan.add_mutually_exclusive_group()
+    plan_date.add_argument("--interview", type=_day, metavar="YYYY-MM-DD", help="set the interview date (saved in config.toml)")
+    plan_date.add_argument("--clear", action="store_true", help="remove the interview date: new_cards_per_day applies again")
+    plan.add_argument(
+        "--first-seen-days",
+        type=_days_before,
+        metavar="N",
+        help="see every prompt for the first time at least N days before the date (default 7; saved)",
     )
 
     config = commands.add_parser("config", help="show the settings and where they live")
@@ -262,6 +279,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if chosen is None:
             return EXIT_PROBLEMS
         args.deck = chosen
+    if args.command == "plan":
+        return _plan(collection, args, now, out, err)
     if args.command == "tags":
         _print_tags(collection, args.json, out)
     elif args.command == "decks":
@@ -313,6 +332,12 @@ def _confirm(question: str, out: TextIO) -> bool:
         return False
     print(f"{question} [y/N] ", end="", file=out, flush=True)
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _days_before(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= MOST_FIRST_SEEN_DAYS:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days from 0 to {MOST_FIRST_SEEN_DAYS}")
+    return int(text)
 
 
 def _day(text: str) -> date:
@@ -465,9 +490,11 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     today = collection.today(now)
     counts = deck_counts(collection.database, today)
     done, days = answered_on(collection.database, today), streak(collection.database, today)
+    plan = interview_plan(collection.database, collection.settings, now, today)
     if as_json:
         payload = {
             "today": today.isoformat(),
+            "scheduler": collection.settings.scheduler,
             "answered_today": done,
             "streak_days": days,
             "decks": [
@@ -483,6 +510,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
                 for c in counts
             ],
             "totals": {key: sum(getattr(c, key) for c in counts) for key in ("new", "learning", "due", "total", "suspended")},
+            "interview": None if plan is None else plan_json(plan),
         }
         json.dump(payload, out, indent=2)
         out.write("\n")
@@ -496,6 +524,52 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"{'All decks':<{width}}  {tree.new:>6} {tree.learning:>5} {tree.due:>5} {tree.total:>7} {tree.suspended:>5}", file=out)
     print("Counts are prompts: what you answer (a cloze card with c1 and c2 is two prompts).", file=out)
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
+    if plan is not None:
+        print("", file=out)
+        for line in plan_lines(plan, collection.settings.scheduler):
+            print(line, file=out)
+
+
+def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
+    """Set, clear or show the interview plan."""
+    today = collection.today(now)
+    if args.interview is not None and args.interview <= today:
+        when = "is today" if args.interview == today else "is in the past"
+        print(f"mlcards: {args.interview.isoformat()} {when} (today is {today.isoformat()}); give a later date, YYYY-MM-DD", file=err)
+        return EXIT_PROBLEMS
+    if args.interview is not None and (args.interview - today).days > FARTHEST_INTERVIEW_DAYS:
+        print(f"mlcards: {args.interview.isoformat()} is more than ten years away; give the interview's date, YYYY-MM-DD", file=err)
+        return EXIT_PROBLEMS
+    changes: list[tuple[str, date | int | None]] = []
+    if args.interview is not None or args.clear:
+        changes.append(("interview_date", None if args.clear else args.interview))
+    if args.first_seen_days is not None:
+        changes.append(("first_seen_days_before", args.first_seen_days))
+    if changes:
+        if collection.config_path is None:
+            print("mlcards: no settings file to save the plan in; pass --config FILE", file=err)
+            return EXIT_UNUSABLE
+        try:
+            for key, value in changes:
+                save_plan_setting(collection.config_path, key, value)
+            collection.settings = load_settings(collection.config_path)
+        except (OSError, ConfigError) as error:
+            print(f"mlcards: the plan was not saved: {error}", file=err)
+            return EXIT_UNUSABLE
+    if collection.settings.interview_date is None:
+        if args.clear:
+            print(
+                f"Interview date cleared: {collection.settings.new_cards_per_day} new prompts a day again (new_cards_per_day).",
+                file=out,
+            )
+        else:
+            print("No interview date set. Plan for one with: mlcards plan --interview YYYY-MM-DD", file=out)
+        return EXIT_OK
+    plan = interview_plan(collection.database, collection.settings, now, today)
+    assert plan is not None
+    for line in plan_lines(plan, collection.settings.scheduler):
+        print(line, file=out)
+    return EXIT_OK
 
 
 def _print_decks(collection: Collection, as_json: bool, out: TextIO) -> None:
@@ -541,8 +615,6 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
 
 
 def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
-    from mlcards.config import load_settings
-
     if init and config_path.exists():
         print(f"{config_path} already exists; left as it is.", file=out)
     elif init:

@@ -7,6 +7,7 @@ import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from pathlib import Path
 
 from mlcards.scheduling.fsrs_rule import FSRSSettings
@@ -28,6 +29,8 @@ class Settings:
     desired_retention: float = 0.9  # FSRS: the recall probability at which a prompt comes due
     learning_steps: tuple[str, ...] = ("1m", "10m")  # FSRS: same-day steps of a new prompt
     relearning_steps: tuple[str, ...] = ("10m",)  # FSRS: same-day steps after a lapse
+    interview_date: date | None = None  # `mlcards plan --interview`: new prompts are planned to this date
+    first_seen_days_before: int = 7  # the plan shows every prompt for the first time this many days before it
 
     def rule(self) -> RuleSettings:
         """The answer rule these settings choose."""
@@ -61,6 +64,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "new_cards_per_day": (0, 10_000),
     "reviews_per_day": (0, 100_000),
     "backups_to_keep": (0, 1_000),
+    "first_seen_days_before": (0, 365),
 }
 
 TEMPLATE = """\
@@ -74,6 +78,7 @@ scheduler = "sm2"         # "sm2" or "fsrs"; switching recomputes every prompt f
 desired_retention = 0.9   # FSRS: show a prompt when its predicted recall falls to this (0.7-0.99)
 learning_steps = ["1m", "10m"]   # FSRS: same-day steps for a new prompt (m, h or d)
 relearning_steps = ["10m"]       # FSRS: same-day steps after a forgotten review
+first_seen_days_before = 7 # with an interview date (mlcards plan --interview YYYY-MM-DD): see every prompt by this many days before it
 """
 
 
@@ -109,6 +114,9 @@ def load_settings(path: Path) -> Settings:
                 )
             values[key] = tuple(value)
             continue
+        if key == "interview_date":
+            values[key] = _interview_date(path, value)
+            continue
         if key in _CHOICES:
             if value not in _CHOICES[key]:
                 raise ConfigError(f"{path}: '{key}' must be one of {', '.join(map(repr, _CHOICES[key]))}, got {value!r}")
@@ -136,6 +144,58 @@ def save_setting(path: Path, key: str, value: str) -> None:
         pattern.sub(line, text, count=1) if pattern.search(text) else text + ("" if text.endswith("\n") else "\n") + line + "\n"
     )
     tomllib.loads(text)  # never write a file the next start could not read
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _interview_date(path: Path, value: object) -> date:
+    """A TOML date (interview_date = 2027-01-15) or the same written as a string."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"{path}: 'interview_date' must be a date written YYYY-MM-DD (interview_date = 2027-01-15), got {value!r} "
+        "— or delete the line (mlcards plan --clear) to study without a date"
+    )
+
+
+PLAN_SETTINGS = ("interview_date", "first_seen_days_before")
+
+
+def save_plan_setting(path: Path, key: str, value: date | int | None) -> None:
+    """Set interview_date or first_seen_days_before (None: remove the line, back to no date or the
+    default), keeping every other line as written (atomic)."""
+    if key not in PLAN_SETTINGS:
+        raise ValueError(f"{key} is not a plan setting")
+    text = path.read_text(encoding="utf-8-sig") if path.exists() else "# mlcards settings (mlcards config --init writes a commented file)\n"
+    if value is None:
+        text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
+    else:
+        line = f"{key} = {value.isoformat() if isinstance(value, date) else int(value)}"
+        setting = re.compile(rf"^{key}[ \t]*=[ \t]*[^#\n ]*", re.MULTILINE)  # the value; a comment after it stays
+        found = setting.search(text)
+        if found:
+            text = text[: found.start()] + line + text[found.end() :]
+        else:
+            text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
+    if tomllib.loads(text).get(key) != value:  # never write a file the next start would read otherwise
+        raise ConfigError(f"{path}: cannot rewrite its '{key}' line — edit or delete it by hand")
+    _replace_file(path, text)
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a crash leaves the old settings, never half of the new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

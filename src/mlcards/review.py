@@ -22,6 +22,7 @@ from mlcards.store import queue
 from mlcards.store.counts import answered_by_kind, latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.history import AnsweredElsewhere, cached_state, record_answer, undo_answer
+from mlcards.study_plan import new_limit
 
 __all__ = ["Answer", "AnsweredElsewhere", "QueuedPrompt", "ReviewFilter", "ReviewSession"]
 
@@ -79,6 +80,7 @@ class ReviewSession:
         self.today = current_study_day(now, settings.day_start_hour, latest_answered_day(database.connection))
         self.rule = settings.rule()
         self._random = random.Random(seed)
+        self.planned_for: date | None = None  # the interview date today's new prompts are planned for, if any
         self._cached_states: dict[tuple[int, int], PromptState] = {}
         self._queue: deque[QueuedPrompt] = deque(self._build_queue())
         self._undo_stack: list[_Answered | _SetAside] = []
@@ -96,7 +98,9 @@ class ReviewSession:
             repeats = queue.learning(connection, chosen, self.today)
             done = answered_by_kind(self.database, self.today)
             reviews = queue.due(connection, chosen, self.today, max(0, self.settings.reviews_per_day - done.get("review", 0)))
-            new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0))
+            planned = new_limit(connection, self.settings, self.today, done.get("new", 0), done.get("review", 0) + len(reviews))
+            new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0)) if planned is None else planned
+            self.planned_for = None if planned is None else self.settings.interview_date
             candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT)
         new = _without_siblings(candidates, {(card.deck_id, card.card_id) for card in [*repeats, *reviews]})[:new_room]
         return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new)

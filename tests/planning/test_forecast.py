@@ -20,7 +20,8 @@ RULES = {
     "sm2": RuleSettings("sm2", fsrs=fsrs_rule.FSRSSettings(fuzz=False)),
     "fsrs": RuleSettings("fsrs", fsrs=fsrs_rule.FSRSSettings(fuzz=False)),
     "fsrs-no-steps": RuleSettings(
-        "fsrs", fsrs=fsrs_rule.FSRSSettings(fuzz=False, learning_steps_minutes=(), relearning_steps_minutes=(), desired_retention=0.8)
+        "fsrs",
+        fsrs=fsrs_rule.FSRSSettings(fuzz=False, learning_steps_minutes=(), relearning_steps_minutes=(), desired_retention=0.8),
     ),
     "fsrs-more-steps": RuleSettings(
         "fsrs", fsrs=fsrs_rule.FSRSSettings(fuzz=False, learning_steps_minutes=(1, 10, 60), relearning_steps_minutes=(5, 30))

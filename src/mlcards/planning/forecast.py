@@ -115,10 +115,9 @@ def reviews_of_seen(
                 counts[day] += 1
             elapsed = int(age + day)  # age + day >= 0: int() is floor
             recall = (1 + factor * elapsed / stability) ** -decay
-            if number == 0:  # draw(prompt, 0), inlined
-                recalled = (prompt * 0x9E3779B1) & 0xFFFFFFFF < recall * 4294967296.0
-            else:
-                recalled = draw(prompt, number) < recall
+            # draw(prompt, 0) inlined: most prompts get one review in the window, and the call costs more
+            first = number == 0
+            recalled = ((prompt * 0x9E3779B1) & 0xFFFFFFFF) < recall * 4294967296.0 if first else draw(prompt, number) < recall
             if recalled:
                 if sm2_schedules:
                     least = 1 if repetitions == 0 else 6 if repetitions == 1 else -(-interval * easiness // 100)
@@ -165,7 +164,7 @@ class Forecast:
 NewToday = Callable[[int, int, int], int]  # (day, reviews that day, prompts still unseen) -> new prompts that day
 
 
-def forecast(seen_reviews: list[float], profile: Sequence[float], unseen: int, new_on: NewToday) -> Forecast:
+def forecast(seen_reviews: Sequence[float], profile: Sequence[float], unseen: int, new_on: NewToday) -> Forecast:
     """Add the new prompts each day brings (as `new_on` decides, knowing that day's reviews) and
     their expected reviews to the reviews of the prompts already seen."""
     horizon = len(seen_reviews)
@@ -179,7 +178,7 @@ def forecast(seen_reviews: list[float], profile: Sequence[float], unseen: int, n
         if count:
             for later in range(day + 1, horizon):
                 new_reviews[later] += count * profile[later - day]
-    return Forecast(seen_reviews, new_reviews, new)
+    return Forecast(list(seen_reviews), new_reviews, new)
 
 
 def seen_reviews(first: Sequence[int], follow_ups: Sequence[int], sample_weight: float) -> list[float]:

@@ -67,7 +67,9 @@ def readiness_by_area(decks: Iterable[tuple[str, int, int, float]]) -> list[Area
         entry[0] += prompts
         entry[1] += seen
         entry[2] += recall
-    return [AreaReadiness(area, int(p), int(s), r) for area, (p, s, r) in sorted(totals.items(), key=lambda item: item[0].lower())]
+    return [
+        AreaReadiness(area, int(p), int(s), r) for area, (p, s, r) in sorted(totals.items(), key=lambda item: item[0].lower())
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,7 @@ def cuts_for(shortfall: int, unseen_by_area: Sequence[tuple[str, int]], unseen_b
     return sorted(candidates, key=lambda cut: (-cut.unseen, cut.kind, cut.name))[:MOST_CUTS_SHOWN]
 
 
-def sustainable_new_per_day(seen_reviews: Sequence[int], profile: Sequence[float], budget: int, new_days: int) -> int:
+def sustainable_new_per_day(seen_reviews: Sequence[float], profile: Sequence[float], budget: int, new_days: int) -> int:
     """The most new prompts a day, every day for `new_days` days from today, that keep every day
     of the window within the budget: day t carries its seen prompts' reviews plus, per new prompt
     a day, one first sight and the expected reviews of the earlier days' new prompts."""
@@ -155,8 +157,8 @@ def make_plan(
     first_seen_days_before: int,
     unseen: int,
     budget: int,
-    seen_reviews: list[int],
-    profile: list[float],
+    seen_reviews: Sequence[float],
+    profile: Sequence[float],
     decks: Iterable[tuple[str, int, int, float]],
 ) -> InterviewPlan:
     """The plan for today: the quota, the forecast of the days it schedules (each day's new
@@ -187,6 +189,8 @@ def make_plan(
     )
 
 
-def with_cuts(plan: InterviewPlan, unseen_by_area: Sequence[tuple[str, int]], unseen_by_tag: Sequence[tuple[str, int]]) -> InterviewPlan:
+def with_cuts(
+    plan: InterviewPlan, unseen_by_area: Sequence[tuple[str, int]], unseen_by_tag: Sequence[tuple[str, int]]
+) -> InterviewPlan:
     """The plan with what could be left out to keep the deadline within the budget."""
     return replace(plan, cuts=tuple(cuts_for(plan.shortfall, unseen_by_area, unseen_by_tag)))

@@ -1,0 +1,118 @@
+"""The interview plan in words and in JSON: what `mlcards plan` and `mlcards status` print, the
+`interview` object of `status --json`, and the budget notice the app shows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mlcards.planning.plan import InterviewPlan
+from mlcards.visible import visible_line
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def sparkline(values: list[int]) -> str:
+    peak = max(values, default=0)
+    if peak == 0:
+        return _SPARKS[0] * len(values)
+    return "".join(_SPARKS[min(len(_SPARKS) - 1, value * len(_SPARKS) // (peak + 1))] for value in values)
+
+
+def headline(plan: InterviewPlan) -> str:
+    if plan.passed:
+        when = "is today" if plan.days_left == 0 else "has passed"
+        return (
+            f"Interview {plan.interview.isoformat()} {when}: readiness {percent(plan.readiness)}. New prompts are back to "
+            "new_cards_per_day; 'mlcards plan --clear' removes the date."
+        )
+    return (
+        f"Interview {plan.interview.isoformat()}: {plan.days_left} day(s) left, readiness {percent(plan.readiness)} "
+        "(recall predicted for the day from what you have learned; unseen prompts count 0)"
+    )
+
+
+def new_prompts_line(plan: InterviewPlan) -> str:
+    if plan.unseen == 0:
+        return "New prompts: none left to see; reviews keep what you know until the day."
+    if plan.today > plan.first_seen_by:
+        return (
+            f"New prompts: {plan.new_per_day} a day. The first-seen deadline ({plan.first_seen_by.isoformat()}, "
+            f"{plan.first_seen_days_before} days before) has passed: the {plan.unseen} unseen are spread over the days left."
+        )
+    return (
+        f"New prompts: {plan.new_per_day} a day, so all {plan.unseen} unseen are first seen by "
+        f"{plan.first_seen_by.isoformat()} ({plan.first_seen_days_before} days before)."
+    )
+
+
+def budget_lines(plan: InterviewPlan) -> list[str]:
+    """Nothing when the budget covers the plan; else the numbers and what could be cut."""
+    if plan.budget_ok:
+        return []
+    lines = [
+        f"Over budget: seeing all {plan.unseen} unseen prompts by {plan.first_seen_by.isoformat()} takes {plan.new_per_day} "
+        f"new a day, but your reviews leave room for about {plan.sustainable} a day within reviews_per_day = {plan.budget}"
+        + (f": about {plan.shortfall} would still be unseen then." if plan.shortfall else ".")
+    ]
+    if plan.cuts:
+        named = " or ".join(f"{cut.kind} '{visible_line(cut.name)}' ({cut.unseen} unseen)" for cut in plan.cuts)
+        lines.append(f"  Could be cut: {named}.")
+    lines.append("  Or raise reviews_per_day, lower first_seen_days_before, or move the date (mlcards plan --interview).")
+    return lines
+
+
+def plan_lines(plan: InterviewPlan, scheduler: str) -> list[str]:
+    """The plan as `mlcards plan` and `mlcards status` print it (`scheduler`: the active rule's name)."""
+    lines = [headline(plan)]
+    if not plan.passed:
+        lines.append(new_prompts_line(plan))
+        lines.extend(budget_lines(plan))
+        days = len(plan.forecast.new)
+        totals = [plan.forecast.total(day) for day in range(days)]
+        busiest = max(range(days), key=lambda day: totals[day])
+        lines.append(
+            f"Workload, next {days} days (simulated under {'FSRS' if scheduler == 'fsrs' else 'SM-2'}): "
+            f"{sum(plan.forecast.reviews(day) for day in range(days))} reviews and {sum(plan.forecast.new)} new prompts; "
+            f"busiest {(plan.today + timedelta(days=busiest)).isoformat()} with {totals[busiest]} (budget {plan.budget} a day)"
+        )
+        lines.append(f"  {sparkline(totals)}")
+    if plan.areas:
+        lines.append("Readiness by deck:")
+        width = max(len(visible_line(area.area)) for area in plan.areas)
+        for area in plan.areas:
+            lines.append(
+                f"  {visible_line(area.area):<{width}}  {percent(area.readiness):>4}  {area.seen} of {area.prompts} prompts seen"
+            )
+    return lines
+
+
+def plan_json(plan: InterviewPlan) -> dict[str, object]:
+    """The `interview` object of `mlcards status --json` (README: "status --json")."""
+    forecast = plan.forecast
+    return {
+        "date": plan.interview.isoformat(),
+        "days_left": plan.days_left,
+        "passed": plan.passed,
+        "readiness": round(plan.readiness, 4),
+        "readiness_by_deck": [
+            {"deck": area.area, "prompts": area.prompts, "seen": area.seen, "readiness": round(area.readiness, 4)}
+            for area in plan.areas
+        ],
+        "unseen": plan.unseen,
+        "first_seen_days_before": plan.first_seen_days_before,
+        "first_seen_by": plan.first_seen_by.isoformat(),
+        "new_per_day": 0 if plan.passed else plan.new_per_day,
+        "budget": plan.budget,
+        "budget_ok": plan.budget_ok,
+        "sustainable_new_per_day": plan.sustainable,
+        "shortfall": plan.shortfall,
+        "cuts": [{"kind": cut.kind, "name": cut.name, "unseen": cut.unseen} for cut in plan.cuts],
+        "forecast": [
+            {"day": (plan.today + timedelta(days=day)).isoformat(), "reviews": forecast.reviews(day), "new": forecast.new[day]}
+            for day in range(len(forecast.new))
+        ],
+    }

@@ -1,0 +1,105 @@
+"""What the interview plan reads: predicted recall per deck, unseen prompts, and the seen prompts
+the workload forecast simulates. Narrow queries over the cached schedule (FSRS's memory is kept
+in every schedule row under both rules), never a replay of the log."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from datetime import date, datetime
+
+from mlcards.planning.forecast import ReviewedPrompt
+from mlcards.store.values import timestamp
+
+# Prompts the plan covers: those a review can show (in the YAML, not suspended); buried ones count.
+_COVERED = "s.active = 1 AND s.suspended = 0"
+
+
+def _with_math(connection: sqlite3.Connection) -> None:
+    """SQLite's pow(), or Python's where SQLite was built without its math functions."""
+    try:
+        connection.execute("SELECT pow(2, 0.5)")
+    except sqlite3.OperationalError:
+        connection.create_function("pow", 2, math.pow, deterministic=True)
+
+
+def recall_by_deck(
+    connection: sqlite3.Connection, at: datetime, factor: float, decay: float
+) -> list[tuple[str, int, int, float]]:
+    """(deck name, prompts, prompts seen, summed recall at `at`) per present deck with prompts.
+
+    Recall is FSRS's forgetting curve over whole days since the last answer, as py-fsrs counts
+    them (scheduling.fsrs_rule.recall_probability); a prompt never answered adds 0."""
+    _with_math(connection)
+    rows = connection.execute(
+        "SELECT s.deck_id, count(*), count(s.fsrs_stability), "
+        "coalesce(sum(pow(1 + :factor * max(0, CAST(julianday(:at) - julianday(s.last_reviewed) AS INTEGER)) "
+        "/ s.fsrs_stability, -:decay)), 0) "
+        f"FROM schedule s WHERE {_COVERED} GROUP BY s.deck_id",
+        {"at": timestamp(at), "factor": factor, "decay": decay},
+    ).fetchall()
+    names = dict(connection.execute("SELECT id, name FROM deck").fetchall())
+    return [(names[deck_id], int(prompts), int(seen), float(recall)) for deck_id, prompts, seen, recall in rows]
+
+
+def unseen(connection: sqlite3.Connection) -> int:
+    """Prompts never answered that a review could show (an index range)."""
+    return int(connection.execute(f"SELECT count(*) FROM schedule s WHERE {_COVERED} AND s.due IS NULL").fetchone()[0])
+
+
+def unseen_by_deck(connection: sqlite3.Connection) -> list[tuple[str, int]]:
+    """(deck name, unseen prompts) per present deck."""
+    return [
+        (str(name), int(count))
+        for name, count in connection.execute(
+            f"SELECT d.name, count(*) FROM schedule s JOIN deck d ON d.id = s.deck_id WHERE {_COVERED} AND s.due IS NULL "
+            "GROUP BY d.id"
+        ).fetchall()
+    ]
+
+
+def unseen_by_tag(connection: sqlite3.Connection) -> list[tuple[str, int]]:
+    """(tag, unseen prompts carrying it), most first."""
+    counted: dict[str, int] = {}
+    for tags, count in connection.execute(
+        f"SELECT c.tags, count(*) FROM schedule s JOIN card c ON c.pk = s.card_pk WHERE {_COVERED} AND s.due IS NULL "
+        "AND c.tags != '' GROUP BY c.tags"
+    ):
+        for tag in str(tags).split():
+            counted[tag] = counted.get(tag, 0) + int(count)
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+
+
+def first_reviews(connection: sqlite3.Connection, today: date, horizon: int) -> list[int]:
+    """Seen prompts falling due on each of the next `horizon` days (today with the overdue ones)."""
+    counts = [0] * horizon
+    for offset, count in connection.execute(
+        "SELECT max(0, CAST(julianday(s.due) - julianday(:today) AS INTEGER)) AS day, count(*) FROM schedule s "
+        f"WHERE {_COVERED} AND s.due IS NOT NULL AND s.due < date(:today, :horizon) GROUP BY day",
+        {"today": today.isoformat(), "horizon": f"+{horizon} days"},
+    ):
+        counts[offset] += int(count)
+    return counts
+
+
+def prompts_falling_due(
+    connection: sqlite3.Connection, today: date, now: datetime, horizon: int, every: int = 1
+) -> list[ReviewedPrompt]:
+    """The seen prompts due within `horizon` days, as the forecast simulates them; with `every`
+    above 1, only every such prompt whose id is a multiple of it (a systematic sample)."""
+    return connection.execute(
+        "SELECT s.id, CAST(julianday(s.due) - julianday(:today) AS INTEGER), s.repetitions, s.interval, s.easiness, "
+        "s.fsrs_stability, s.fsrs_difficulty, max(0.0, julianday(:now) - julianday(s.last_reviewed)) FROM schedule s "
+        f"WHERE {_COVERED} AND s.due IS NOT NULL AND s.due < date(:today, :horizon) AND s.fsrs_stability IS NOT NULL "
+        "AND s.id % :every = 0",
+        {"today": today.isoformat(), "now": timestamp(now), "horizon": f"+{horizon} days", "every": every},
+    ).fetchall()
+
+
+def new_seen_on(connection: sqlite3.Connection, day: date) -> int:
+    """Prompts answered for the first time on a study day."""
+    return int(
+        connection.execute("SELECT count(*) FROM review_log WHERE study_day = ? AND kind = 'new'", (day.isoformat(),)).fetchone()[
+            0
+        ]
+    )

@@ -1,0 +1,124 @@
+"""Studying to an interview date, for one collection: storage's reads (store/plan.py) turned into
+the plan, readiness and forecast by the pure planner (planning/). The CLI, the home and stats
+screens and the review session ask here."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from mlcards.config import Settings
+from mlcards.planning.forecast import HORIZON_DAYS, Forecast, Stepper, forecast, new_prompt_profile, reviews_of_seen, seen_reviews
+from mlcards.planning.plan import InterviewPlan, area_of, daily_quota, make_plan, new_allowance, readiness_by_area, with_cuts
+from mlcards.store import plan as reads
+from mlcards.store.database import Database
+
+# The forecast simulates every seen prompt falling due in its window up to this many; beyond it,
+# a systematic sample of about this many stands for all (first reviews are still counted exactly).
+SIMULATED_PROMPTS_AT_MOST = 20_000
+READINESS_HOUR = 12  # readiness is the recall predicted at noon of the interview day, on the learner's clock
+
+
+def readiness_moment(interview: date, now: datetime) -> datetime:
+    return datetime.combine(interview, time(READINESS_HOUR), tzinfo=now.tzinfo)
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What the home screen shows: the date, days left and predicted recall, per deck too."""
+
+    interview: date
+    days_left: int
+    overall: float
+    decks: list[tuple[str, int, int, float]]  # (deck name, prompts, seen, summed recall)
+
+    def of(self, deck_path: str) -> float | None:
+        """Readiness of a deck with its subdecks (None: no prompts)."""
+        chosen = [deck for deck in self.decks if deck[0] == deck_path or deck[0].startswith(deck_path + "::")]
+        prompts = sum(deck[1] for deck in chosen)
+        return sum(deck[3] for deck in chosen) / prompts if prompts else None
+
+
+def readiness(database: Database, settings: Settings, now: datetime, today: date) -> Readiness | None:
+    """Readiness for the interview date (None without one): one grouped query."""
+    if settings.interview_date is None:
+        return None
+    model = Stepper.of(settings.rule()).model
+    with database.snapshot() as connection:
+        decks = reads.recall_by_deck(connection, readiness_moment(settings.interview_date, now), model.factor, model.decay)
+    areas = readiness_by_area(decks)
+    prompts = sum(area.prompts for area in areas)
+    overall = sum(area.recall for area in areas) / prompts if prompts else 0.0
+    return Readiness(settings.interview_date, (settings.interview_date - today).days, overall, decks)
+
+
+def interview_plan(database: Database, settings: Settings, now: datetime, today: date) -> InterviewPlan | None:
+    """The whole plan for today (None without an interview date): readiness, quota, forecast,
+    budget check and, when the budget falls short, what could be cut."""
+    if settings.interview_date is None:
+        return None
+    stepper = Stepper.of(settings.rule())
+    with database.snapshot() as connection:
+        decks = reads.recall_by_deck(
+            connection, readiness_moment(settings.interview_date, now), stepper.model.factor, stepper.model.decay
+        )
+        unseen = reads.unseen(connection) + reads.new_seen_on(connection, today)
+        seen = _seen_reviews(connection, stepper, today, now)
+        plan = make_plan(
+            today=today,
+            interview=settings.interview_date,
+            first_seen_days_before=settings.first_seen_days_before,
+            unseen=unseen,
+            budget=settings.reviews_per_day,
+            seen_reviews=seen,
+            profile=list(new_prompt_profile(stepper)),
+            decks=decks,
+        )
+        if plan.budget_ok or not plan.shortfall:
+            return plan
+        return with_cuts(plan, _by_area(reads.unseen_by_deck(connection)), reads.unseen_by_tag(connection))
+
+
+def workload(database: Database, settings: Settings, now: datetime, today: date) -> Forecast:
+    """Reviews and new prompts a day for the next 30 days: the plan's with an interview date,
+    else new_cards_per_day new prompts a day while unseen ones last."""
+    plan = interview_plan(database, settings, now, today)
+    if plan is not None:
+        return plan.forecast
+    stepper = Stepper.of(settings.rule())
+    with database.snapshot() as connection:
+        seen = _seen_reviews(connection, stepper, today, now)
+        unseen = reads.unseen(connection)
+        done = reads.new_seen_on(connection, today)
+    limit = settings.new_cards_per_day
+    return forecast(seen, new_prompt_profile(stepper), unseen, lambda day, reviews, left: limit - done if day == 0 else limit)
+
+
+def new_limit(connection: sqlite3.Connection, settings: Settings, today: date, new_done: int, reviews_today: int) -> int | None:
+    """How many more new prompts today's review may bring under the plan: today's quota within what
+    the day's reviews (`reviews_today`, answered and queued) leave of reviews_per_day, less the
+    `new_done` already seen today. None when no plan applies (new_cards_per_day does)."""
+    interview = settings.interview_date
+    if interview is None or today >= interview:
+        return None
+    quota = daily_quota(reads.unseen(connection) + new_done, today, interview, settings.first_seen_days_before)
+    return max(0, new_allowance(quota, reviews_today, settings.reviews_per_day) - new_done)
+
+
+def _seen_reviews(connection: sqlite3.Connection, stepper: Stepper, today: date, now: datetime) -> list[float]:
+    """Seen prompts' reviews a day: first reviews counted, later ones simulated (from a sample of
+    the prompts falling due when there are many, each standing for its share of them all)."""
+    first = reads.first_reviews(connection, today, HORIZON_DAYS)
+    every = max(1, math.ceil(sum(first) / SIMULATED_PROMPTS_AT_MOST))
+    simulated = reads.prompts_falling_due(connection, today, now, HORIZON_DAYS, every)
+    later = reviews_of_seen(simulated, stepper, count_first=False)
+    return seen_reviews(first, later, sum(first) / len(simulated) if simulated else 0.0)
+
+
+def _by_area(decks: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    totals: dict[str, int] = {}
+    for name, count in decks:
+        totals[area_of(name)] = totals.get(area_of(name), 0) + count
+    return sorted(totals.items())
