@@ -335,8 +335,8 @@ def _confirm(question: str, out: TextIO) -> bool:
 
 
 def _days_before(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= MOST_FIRST_SEEN_DAYS:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days from 0 to {MOST_FIRST_SEEN_DAYS}")
+    if not text.isdigit() or not 1 <= int(text) <= MOST_FIRST_SEEN_DAYS:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days from 1 to {MOST_FIRST_SEEN_DAYS}")
     return int(text)
 
 

@@ -64,7 +64,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "new_cards_per_day": (0, 10_000),
     "reviews_per_day": (0, 100_000),
     "backups_to_keep": (0, 1_000),
-    "first_seen_days_before": (0, 365),
+    "first_seen_days_before": (1, 365),
 }
 
 TEMPLATE = """\

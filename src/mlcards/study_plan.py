@@ -118,7 +118,9 @@ def _seen_reviews(connection: sqlite3.Connection, stepper: Stepper, today: date,
 
 
 def _by_area(decks: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Unseen prompts per top-level deck ("Core") and per area ("Core::Probability")."""
     totals: dict[str, int] = {}
     for name, count in decks:
-        totals[area_of(name)] = totals.get(area_of(name), 0) + count
+        for level in {name.split("::")[0], area_of(name)}:
+            totals[level] = totals.get(level, 0) + count
     return sorted(totals.items())

@@ -1,0 +1,137 @@
+"""`mlcards plan` and the plan in `mlcards status`, in process on a real database and settings file."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from mlcards.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_USAGE, main
+
+
+class Run:
+    def __init__(self, folder: Path) -> None:
+        self.database = folder / "mlcards.sqlite3"
+        self.config = folder / "config.toml"
+
+    def __call__(self, *arguments: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            code = main(["--db", str(self.database), "--config", str(self.config), *arguments], out, err)
+        except SystemExit as stop:  # argparse refusing a value
+            code = int(stop.code or 0)
+        return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the shipped decks synced once for the module (each test copies it)."""
+    folder = tmp_path_factory.mktemp("synced")
+    assert Run(folder)("status")[0] == EXIT_OK
+    return folder
+
+
+@pytest.fixture
+def run(synced: Path, tmp_path: Path) -> Run:
+    for name in ("mlcards.sqlite3",):
+        shutil.copy(synced / name, tmp_path / name)
+    return Run(tmp_path)
+
+
+def in_days(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def test_plan_interview_saves_the_date_and_prints_the_plan(run: Run):
+    code, out, err = run("plan", "--interview", in_days(60))
+    assert code == EXIT_OK, err
+    assert f"interview_date = {in_days(60)}" in run.config.read_text()
+    assert "day(s) left, readiness 0%" in out
+    assert f"so all {json.loads(run('status', '--json')[1])['interview']['unseen']} unseen are first seen by {in_days(53)}" in out
+    assert "Workload, next 30 days (simulated under SM-2)" in out
+    assert "Core::Probability and Statistics" in out
+
+
+def test_plan_clear_removes_the_date_and_keeps_the_other_settings(run: Run):
+    run.config.write_text("# mine\nnew_cards_per_day = 15  # fewer\n", encoding="utf-8")
+    assert run("plan", "--interview", in_days(30), "--first-seen-days", "10")[0] == EXIT_OK
+    assert "first_seen_days_before = 10" in run.config.read_text()
+    code, out, _ = run("plan", "--clear")
+    assert code == EXIT_OK
+    assert "Interview date cleared: 15 new prompts a day again" in out
+    assert run.config.read_text() == "# mine\nnew_cards_per_day = 15  # fewer\nfirst_seen_days_before = 10\n"
+    assert json.loads(run("status", "--json")[1])["interview"] is None
+
+
+@pytest.mark.parametrize(("given", "expected"), [(-1, "is in the past"), (0, "is today"), (4000, "more than ten years away")])
+def test_a_date_not_ahead_is_refused_and_nothing_is_saved(run: Run, given: int, expected: str):
+    code, _, err = run("plan", "--interview", in_days(given))
+    assert code == EXIT_PROBLEMS
+    assert expected in err and "YYYY-MM-DD" in err
+    assert not run.config.exists()
+
+
+@pytest.mark.parametrize("given", ["2027-13-01", "next friday", "15/01/2027"])
+def test_something_not_a_date_is_a_usage_error_naming_the_format(run: Run, given: str, capsys: pytest.CaptureFixture[str]):
+    code, _, _ = run("plan", "--interview", given)
+    assert code == EXIT_USAGE
+    assert f"'{given}' is not a date; write YYYY-MM-DD" in capsys.readouterr().err
+    assert not run.config.exists()
+
+
+def test_a_bad_date_in_the_settings_file_names_the_file_and_the_fix(run: Run):
+    run.config.write_text('interview_date = "soon"\n', encoding="utf-8")
+    code, _, err = run("status")
+    assert code == EXIT_UNUSABLE
+    assert str(run.config) in err and "'interview_date' must be a date written YYYY-MM-DD" in err and "plan --clear" in err
+
+
+def test_status_json_carries_the_scheduler_and_the_whole_interview_object(run: Run):
+    assert json.loads(run("status", "--json")[1])["scheduler"] == "sm2"
+    run("plan", "--interview", in_days(90))
+    status = json.loads(run("status", "--json")[1])
+    interview = status["interview"]
+    assert set(interview) == {
+        "date", "days_left", "passed", "readiness", "readiness_by_deck", "unseen", "first_seen_days_before",
+        "first_seen_by", "new_per_day", "budget", "budget_ok", "sustainable_new_per_day", "shortfall", "cuts", "forecast",
+    }  # fmt: skip
+    assert (interview["date"], interview["days_left"], interview["first_seen_by"]) == (in_days(90), 90, in_days(83))
+    assert interview["unseen"] == status["totals"]["new"]
+    assert interview["new_per_day"] == -(-interview["unseen"] // 84)  # spread evenly over the 84 days up to the deadline
+    assert 0 <= interview["readiness"] <= 1 and interview["budget_ok"] is True and interview["cuts"] == []
+    by_deck = {entry["deck"]: entry for entry in interview["readiness_by_deck"]}
+    assert by_deck["Core::Probability and Statistics"]["seen"] == 0
+    assert [day["day"] for day in interview["forecast"]] == [in_days(day) for day in range(30)]
+    assert interview["forecast"][0]["new"] == interview["new_per_day"]
+
+
+def test_status_prints_the_plan_under_the_counts(run: Run):
+    run("plan", "--interview", in_days(20))
+    code, out, _ = run("status")
+    assert code == EXIT_OK
+    counts, plan = out.split("\nInterview ", 1)
+    assert "All decks" in counts and "20 day(s) left" in plan and "Readiness by deck:" in plan
+
+
+def test_a_plan_over_the_review_budget_says_so_with_the_numbers_and_what_could_be_cut(run: Run):
+    run.config.write_text("reviews_per_day = 60\n", encoding="utf-8")
+    code, out, _ = run("plan", "--interview", in_days(30))
+    assert code == EXIT_OK
+    interview = json.loads(run("status", "--json")[1])["interview"]
+    assert interview["budget_ok"] is False and interview["budget"] == 60
+    assert 0 < interview["sustainable_new_per_day"] < interview["new_per_day"]
+    assert interview["shortfall"] == interview["unseen"] - interview["sustainable_new_per_day"] * 24
+    assert interview["cuts"]  # which ones: tests/planning/test_plan.py
+    assert (
+        f"Over budget: seeing all {interview['unseen']} unseen prompts by {in_days(23)} takes {interview['new_per_day']} new a day, "
+        f"but your reviews leave room for about {interview['sustainable_new_per_day']} a day within reviews_per_day = 60: "
+        f"about {interview['shortfall']} would still be unseen then." in out
+    )
+    first = interview["cuts"][0]
+    assert f"Could be cut: {first['kind']} '{first['name']}' ({first['unseen']} unseen)" in out
+    # The days the budget is short take fewer new prompts, never more than it leaves room for.
+    assert all(day["reviews"] + day["new"] <= 60 or day["new"] == 0 for day in interview["forecast"])
