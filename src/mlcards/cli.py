@@ -535,10 +535,15 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
     today = collection.today(now)
     if args.interview is not None and args.interview <= today:
         when = "is today" if args.interview == today else "is in the past"
-        print(f"mlcards: {args.interview.isoformat()} {when} (today is {today.isoformat()}); give a later date, YYYY-MM-DD", file=err)
+        print(
+            f"mlcards: {args.interview.isoformat()} {when} (today is {today.isoformat()}); give a later date, YYYY-MM-DD",
+            file=err,
+        )
         return EXIT_PROBLEMS
     if args.interview is not None and (args.interview - today).days > FARTHEST_INTERVIEW_DAYS:
-        print(f"mlcards: {args.interview.isoformat()} is more than ten years away; give the interview's date, YYYY-MM-DD", file=err)
+        print(
+            f"mlcards: {args.interview.isoformat()} is more than ten years away; give the interview's date, YYYY-MM-DD", file=err
+        )
         return EXIT_PROBLEMS
     changes: list[tuple[str, date | int | None]] = []
     if args.interview is not None or args.clear:

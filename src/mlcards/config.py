@@ -178,7 +178,11 @@ def save_plan_setting(path: Path, key: str, value: date | int | None) -> None:
     default), keeping every other line as written (atomic)."""
     if key not in PLAN_SETTINGS:
         raise ValueError(f"{key} is not a plan setting")
-    text = path.read_text(encoding="utf-8-sig") if path.exists() else "# mlcards settings (mlcards config --init writes a commented file)\n"
+    text = (
+        path.read_text(encoding="utf-8-sig")
+        if path.exists()
+        else "# mlcards settings (mlcards config --init writes a commented file)\n"
+    )
     if value is None:
         text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
     else:

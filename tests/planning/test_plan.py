@@ -23,7 +23,9 @@ from mlcards.planning.plan import (
 TODAY = date(2026, 3, 9)
 
 
-@given(unseen=st.integers(0, 20_000), days_left=st.integers(1, 400), days_before=st.integers(1, 30), late_start=st.integers(0, 40))
+@given(
+    unseen=st.integers(0, 20_000), days_left=st.integers(1, 400), days_before=st.integers(1, 30), late_start=st.integers(0, 40)
+)
 def test_daily_quotas_see_every_prompt_by_the_deadline_spread_evenly(unseen, days_left, days_before, late_start):
     interview = TODAY + timedelta(days=days_left)
     deadline = interview - timedelta(days=days_before)
@@ -70,7 +72,11 @@ def plan_with(unseen: int, seen_per_day: float, budget: int, days_left: int = 40
         budget=budget,
         seen_reviews=[seen_per_day] * 30,
         profile=[0.0, 1.0, 0.5] + [0.0] * 27,
-        decks=[("Core::Probability::Basics", 60, 30, 24.0), ("Core::Probability::Tests", 40, 0, 0.0), ("ML::Vision", 100, 50, 45.0)],
+        decks=[
+            ("Core::Probability::Basics", 60, 30, 24.0),
+            ("Core::Probability::Tests", 40, 0, 0.0),
+            ("ML::Vision", 100, 50, 45.0),
+        ],
     )
 
 
@@ -97,7 +103,9 @@ def test_cuts_are_the_smallest_that_cover_the_shortfall_else_the_largest():
 
 
 def test_readiness_per_area_sums_its_decks():
-    areas = readiness_by_area([("Core::Probability::Basics", 60, 30, 24.0), ("Core::Probability::Tests", 40, 0, 0.0), ("ML", 10, 10, 9.0)])
+    areas = readiness_by_area(
+        [("Core::Probability::Basics", 60, 30, 24.0), ("Core::Probability::Tests", 40, 0, 0.0), ("ML", 10, 10, 9.0)]
+    )
     assert [(area.area, area.prompts, area.seen, area.readiness) for area in areas] == [
         ("Core::Probability", 100, 30, 0.24),
         ("ML", 10, 10, 0.9),
