@@ -268,17 +268,21 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
             yield _log_row(row)
 
 
+def anki_review_kind(kind: str, repetitions_before: int, lapses_before: int) -> int:
+    """An answer's kind as Anki's revlog type: 0 learning, 1 review, 2 relearning."""
+    if kind == "new":
+        return 0
+    if kind == "review":
+        return 1
+    return 2 if repetitions_before == 0 and lapses_before > 0 else 0  # a same-day repeat: relearning after a lapse
+
+
 def _log_row(row: sqlite3.Row) -> dict[str, object]:
     reviewed_at, offset, kind, grade = row["reviewed_at"], row["utc_offset_minutes"], row["kind"], row["grade"]
     deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
     moment = parse_timestamp(reviewed_at) or datetime.min
     local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
-    if kind == "new":
-        review_kind = 0
-    elif kind == "review":
-        review_kind = 1
-    else:  # a same-day repeat: relearning after a lapse, learning otherwise
-        review_kind = 2 if row["repetitions_before"] == 0 and row["lapses_before"] > 0 else 0
+    review_kind = anki_review_kind(kind, row["repetitions_before"], row["lapses_before"])
     return {
         "reviewed_at": local.isoformat(timespec="seconds"),
         "deck_id": deck_id,
