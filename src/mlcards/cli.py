@@ -425,6 +425,7 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
 def _anki_sync(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
     from mlcards.ankisync.faults import SyncFailed  # imported late: Anki's backend loads only for a sync
     from mlcards.ankisync.run import FullSync, sync_with_anki
+    from mlcards.ankisync.summary import describe, describe_edited
     from mlcards.config import load_sync_settings
 
     try:
@@ -438,23 +439,9 @@ def _anki_sync(collection: Collection, args: argparse.Namespace, now: datetime, 
     except SyncFailed as error:
         print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_SYNC_FAILED
-    whole = {
-        FullSync.UPLOAD: " The whole collection went to the server.",
-        FullSync.DOWNLOAD: " mlcards' Anki copy was replaced by the server's.",
-    }
-    print(
-        f"Synced with {visible_line(sync_settings.url or '')}: {report.answers_in} answer(s) from Anki taken in, "
-        f"{report.answers_out} sent; {report.notes_added} new note(s), {report.notes_updated} updated; "
-        f"{report.cards_rescheduled} card state(s) set from mlcards' schedule.{whole[report.full_sync] if report.full_sync else ''}",
-        file=out,
-    )
-    if report.edited_in_anki:
-        names = ", ".join(visible_line(ref) for ref in report.edited_in_anki)
-        print(
-            f"mlcards: note: {len(report.edited_in_anki)} note(s) were edited in Anki: {names}. The YAML is the source of card "
-            "text, so Anki now shows the YAML's text again; make such changes in the YAML file (the Ref field names the card).",
-            file=err,
-        )
+    print(describe(report, sync_settings.url or ""), file=out)
+    if (edited := describe_edited(report)) is not None:
+        print(f"mlcards: note: {edited}", file=err)
     return EXIT_OK
 
 
