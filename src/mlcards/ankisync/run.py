@@ -126,8 +126,9 @@ class _Sync:
 
         self.step(Stage.ANSWERS_IN)
         prompts = all_prompts(connection)
-        by_anki_card = {(note_guid(p.deck_id, p.card_id), p.ordinal - 1): p.schedule_id for p in prompts}
-        refs = {note_guid(p.deck_id, p.card_id): f"{p.deck_id}/{p.card_id}" for p in prompts}
+        guids = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}  # a cloze's prompts share one
+        by_anki_card = {(guids[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
+        refs = {guid: f"{deck_id}/{card_id}" for (deck_id, card_id), guid in guids.items()}
         self._resend_answers_the_copy_lost()
         edited = sorted(refs.get(guid, guid) for guid in edited_in_anki(self.collection, sent_note_texts(connection)))
         answers = new_answers(self.collection, by_anki_card, known_revlog_ids(connection))
@@ -138,7 +139,7 @@ class _Sync:
             content = package_content(self.database, with_progress=True)
         except ExportError as error:
             raise SyncFailed(f"nothing to send to Anki: {error}") from error
-        notes = send_notes(self.collection, content, self.endpoint.folder, self.now, set(refs))
+        notes = send_notes(self.collection, content, self.endpoint.folder, self.now)
         with self.database.transaction() as writing:
             remember_note_texts(writing, notes.fingerprints)
 
