@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from mlcards.scheduling import fsrs_rule, rule, sm2
+from mlcards.scheduling.fsrs_replay import replay_memories
 from mlcards.scheduling.prompt_state import NEW_PROMPT, FSRSMemory, LogRow, PromptState, Review, rating_of
 from mlcards.store.rows import named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
@@ -193,6 +194,8 @@ def active_rule_fingerprint(connection: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # stored moments are UTC text without an offset
+_ONE_MICROSECOND = timedelta(microseconds=1)
 # julianday('0001-01-01') is 1721425.5 and Python's date.toordinal() of that day is 1.
 _ORDINAL_OF_DAY = "CAST(julianday(study_day) - 1721424.5 AS INTEGER)"
 
@@ -222,15 +225,16 @@ def _replay_sm2(connection: sqlite3.Connection, settings: rule.RuleSettings) -> 
     """Every answered prompt's row as stored, SM-2 scheduling (the integer fast path) and FSRS's memory."""
     answers = connection.execute(f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY id")
     states = sm2.replay_all(answers, settings.sm2)
-    memories: dict[int, FSRSMemory] = {}
     last_answers: dict[int, tuple[int, str]] = {}
-    next_memory, fsrs_settings = fsrs_rule.next_memory, settings.fsrs
-    for log_id, schedule_id, grade, reviewed_at in connection.execute(
-        "SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY id"
-    ):
-        moment = parse_timestamp(reviewed_at) or datetime.min.replace(tzinfo=UTC)
-        memories[schedule_id] = next_memory(memories.get(schedule_id), rating_of(grade), moment, fsrs_settings)
-        last_answers[schedule_id] = (log_id, reviewed_at)
+
+    def answers_in_order() -> Iterator[tuple[int, int, int]]:
+        for log_id, schedule_id, grade, reviewed_at in connection.execute(
+            "SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY id"
+        ):
+            last_answers[schedule_id] = (log_id, reviewed_at)
+            yield schedule_id, grade, (datetime.fromisoformat(reviewed_at) - _NAIVE_EPOCH) // _ONE_MICROSECOND
+
+    memories = replay_memories(answers_in_order(), settings.fsrs)
     day_texts: dict[int, str] = {}
 
     def day_text_of(ordinal: int) -> str | None:
