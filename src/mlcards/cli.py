@@ -540,6 +540,15 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     return EXIT_OK
 
 
+def _as_toml(value: object) -> str:
+    """A setting as it would be written in config.toml."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_as_toml(item) for item in value) + "]"
+    return str(value)
+
+
 def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
     from mlcards.config import load_settings
 
@@ -556,5 +565,5 @@ def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
         return EXIT_UNUSABLE
     print(f"Settings file: {config_path}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
     for key, value in asdict(settings).items():
-        print(f"  {key} = {value}", file=out)
+        print(f"  {key} = {_as_toml(value)}", file=out)
     return EXIT_OK

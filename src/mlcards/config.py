@@ -66,8 +66,8 @@ _LIMITS: dict[str, tuple[int, int]] = {
 TEMPLATE = """\
 # mlcards settings. Delete a line to get its default back.
 day_start_hour = 4        # a study day starts at 04:00 local time (0-23)
-new_cards_per_day = 20    # new cards introduced per day
-reviews_per_day = 200     # due reviews shown per day
+new_cards_per_day = 20    # new prompts introduced per day
+reviews_per_day = 200     # due prompts shown per day
 backups_to_keep = 14      # daily database backups kept
 theme = "dark"            # the review app's colours: "dark" or "light" (Ctrl+T in the app switches and saves it)
 scheduler = "sm2"         # "sm2" or "fsrs"; switching recomputes every prompt from the review log
