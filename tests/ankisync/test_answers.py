@@ -84,3 +84,14 @@ def test_answers_on_both_sides_between_two_syncs_are_all_kept(both_synced) -> No
     assert sorted(row["review_time_ms"] for row in log) == [phone_ms, int(later.timestamp() * 1000)]
     phone.sync()
     assert [row[0] for row in phone.revlog(DECK, "scale")] == [phone_ms, int(later.timestamp() * 1000)]
+
+
+def test_a_phone_answer_is_logged_under_the_active_rule(both_synced) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    phone.answer(DECK, "scale", CardAnswer.GOOD)
+    phone.sync()
+    learner.settings = Settings(scheduler="fsrs")
+    learner.sync()
+    (row,) = the_log(learner.database)
+    assert row["scheduler"] == "fsrs"
+    assert schedule_of(learner.database.path, DECK, "scale")["due"] is not None

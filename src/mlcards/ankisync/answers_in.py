@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mlcards.ankisync.endpoint import rows_of
-from mlcards.scheduling import sm2
 from mlcards.scheduling.days import study_day
+from mlcards.scheduling.prompt_state import Review
+from mlcards.scheduling.rule import RuleSettings
 from mlcards.store.database import Database
 from mlcards.store.history import cached_state, record_answer, replay_prompt
 from mlcards.store.synced import remember_answer_in
@@ -58,8 +59,8 @@ def new_answers(collection: AnkiCollection, prompts: dict[tuple[str, int], int],
     return found
 
 
-def take_in(database: Database, answers: list[AnkiAnswer], day_start_hour: int, session_id: str) -> int:
-    """Append the answers to the review log and replay their prompts, in one transaction."""
+def take_in(database: Database, answers: list[AnkiAnswer], day_start_hour: int, rule: RuleSettings, session_id: str) -> int:
+    """Append the answers to the review log under the active rule and replay their prompts, in one transaction."""
     if not answers:
         return 0
     with database.transaction() as connection:
@@ -70,11 +71,12 @@ def take_in(database: Database, answers: list[AnkiAnswer], day_start_hour: int, 
                 connection,
                 answer.schedule_id,
                 last_log_id,
-                sm2.Review(answer.grade, moment, study_day(moment, day_start_hour)),
+                Review(answer.grade, moment, study_day(moment, day_start_hour)),
                 answer.duration_ms,
                 session_id,
+                rule,
             )
             remember_answer_in(connection, answer.revlog_id, recorded.log_id)
         for schedule_id in {answer.schedule_id for answer in answers}:
-            replay_prompt(connection, schedule_id)
+            replay_prompt(connection, schedule_id, rule)
     return len(answers)

@@ -98,6 +98,7 @@ class _Sync:
     ) -> None:
         self.database = database
         self.hour = settings.day_start_hour
+        self.rule = settings.rule()
         self.target = target
         self.endpoint = endpoint
         self.collection = endpoint.collection
@@ -132,7 +133,7 @@ class _Sync:
         self._resend_answers_the_copy_lost()
         edited = sorted(refs.get(guid, guid) for guid in edited_in_anki(self.collection, sent_note_texts(connection)))
         answers = new_answers(self.collection, by_anki_card, known_revlog_ids(connection))
-        taken = take_in(self.database, answers, self.hour, f"anki-sync {self.now.isoformat(timespec='seconds')}")
+        taken = take_in(self.database, answers, self.hour, self.rule, f"anki-sync {self.now.isoformat(timespec='seconds')}")
 
         self.step(Stage.NOTES_OUT)
         try:
