@@ -82,6 +82,10 @@ def test_answers_on_both_sides_between_two_syncs_are_all_kept(both_synced) -> No
     assert (report.answers_in, report.answers_out) == (1, 1)
     log = the_log(learner.database)
     assert sorted(row["review_time_ms"] for row in log) == [phone_ms, int(later.timestamp() * 1000)]
+    # replayed in the order given: the phone's Again (a new prompt failed: no lapse), then Good
+    # settles its same-day repeat; in the order synced, Good then Again would have been a lapse
+    state = schedule_of(learner.database.path, DECK, "scale")
+    assert (state["lapses"], state["redrill_on"]) == (0, None)
     phone.sync()
     assert [row[0] for row in phone.revlog(DECK, "scale")] == [phone_ms, int(later.timestamp() * 1000)]
 

@@ -17,7 +17,7 @@ from mlcards.scheduling.days import study_day
 from mlcards.scheduling.prompt_state import Review
 from mlcards.scheduling.rule import RuleSettings
 from mlcards.store.database import Database
-from mlcards.store.history import cached_state, record_answer, replay_prompt
+from mlcards.store.history import record_answer_given_elsewhere
 from mlcards.store.synced import remember_answer_in
 
 if TYPE_CHECKING:
@@ -65,18 +65,16 @@ def take_in(database: Database, answers: list[AnkiAnswer], day_start_hour: int, 
         return 0
     with database.transaction() as connection:
         for answer in answers:
-            _, last_log_id = cached_state(connection, answer.schedule_id)
             moment = answer.reviewed_at
-            recorded = record_answer(
+            # at its own moment: an answer on the phone older than one given here since the last
+            # sync is replayed before it, so both count in the order they were given
+            log_id = record_answer_given_elsewhere(
                 connection,
                 answer.schedule_id,
-                last_log_id,
                 Review(answer.grade, moment, study_day(moment, day_start_hour)),
                 answer.duration_ms,
                 session_id,
                 rule,
             )
-            remember_answer_in(connection, answer.revlog_id, recorded.log_id)
-        for schedule_id in {answer.schedule_id for answer in answers}:
-            replay_prompt(connection, schedule_id, rule)
+            remember_answer_in(connection, answer.revlog_id, log_id)
     return len(answers)

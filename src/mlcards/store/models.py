@@ -97,7 +97,8 @@ class Schedule(SQLModel, table=True):
 
 class ReviewLog(SQLModel, table=True):
     """The truth: one row per answer, appended, never edited. A prompt's schedule is what
-    replaying its rows in id order through the rule named in `scheduler` gives."""
+    replaying its rows in the order they were given (by moment, then id) through the active rule gives;
+    `scheduler` names the rule that scheduled the answer when it was given."""
 
     __tablename__ = "review_log"
     __table_args__ = (
