@@ -10,7 +10,6 @@ schedule. With fuzz off, states and intervals equal py-fsrs's exactly (a test co
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, replace
@@ -31,6 +30,8 @@ MAXIMUM_INTERVAL_DAYS = 36_500
 # (15% of days 2.5-7, 10% of days 7-20, 5% beyond), plus one day; none below 2.5 days.
 _FUZZ_STRETCHES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.10), (20.0, math.inf, 0.05))
 _FUZZ_FROM_DAYS = 2.5
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def next_memory(memory: FSRSMemory | None, rating: int, reviewed_at: datetime, s
     card, _ = scheduler_for(settings).review_card(card, Rating(rating), at)
     due_at = card.due
     if settings.fuzz and card.state == State.Review:
-        days = fuzzed_days((due_at - at).days, _fuzz_unit(at, rating))
+        days = fuzzed_days((due_at - at).days, fuzz_unit(microseconds_since_epoch(at), rating))
         due_at = at + timedelta(days=days)
     assert card.stability is not None and card.difficulty is not None and card.last_review is not None
     return FSRSMemory(int(card.state), card.step, card.stability, card.difficulty, due_at, card.last_review)
@@ -104,17 +105,30 @@ def fuzzed_days(days: int, unit: float) -> int:
     """`days` moved within Anki's fuzz range by `unit` (0 <= unit < 1: 0 the shortest, near 1 the longest)."""
     if days < _FUZZ_FROM_DAYS:
         return days
-    spread = 1.0 + sum(share * max(0.0, min(float(days), end) - start) for start, end, share in _FUZZ_STRETCHES)
+    spread = 1.0
+    for start, end, share in _FUZZ_STRETCHES:
+        if days > start:
+            spread += share * (min(float(days), end) - start)
     shortest = max(2, round(days - spread))
     longest = min(round(days + spread), MAXIMUM_INTERVAL_DAYS)
     shortest = min(shortest, longest)
     return min(int(shortest + unit * (longest - shortest + 1)), longest)
 
 
-def _fuzz_unit(at: datetime, rating: int) -> float:
-    """A number in [0, 1) that only this answer (its moment and button) gives."""
-    digest = hashlib.blake2b(f"{at.isoformat()}|{rating}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+_MASK_64 = (1 << 64) - 1
+
+
+def fuzz_unit(microseconds: int, rating: int) -> float:
+    """A number in [0, 1) that only this answer (its moment in µs since the epoch, and its button)
+    gives: SplitMix64's finalizer, a cheap, well-mixed hash, as a rebuild calls it per answer."""
+    value = (microseconds * 4 + rating) & _MASK_64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK_64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK_64
+    return (value ^ (value >> 31)) / 2**64
+
+
+def microseconds_since_epoch(moment: datetime) -> int:
+    return (moment - _EPOCH) // _ONE_MICROSECOND
 
 
 def retrievability(memory: FSRSMemory | None, at: datetime, settings: FSRSSettings = DEFAULT_SETTINGS) -> float:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from mlcards.scheduling import fsrs_rule, rule, sm2
+from mlcards.scheduling.fsrs_replay import replay_memories
 from mlcards.scheduling.prompt_state import NEW_PROMPT, FSRSMemory, LogRow, PromptState, Review, rating_of
 from mlcards.store.rows import named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
@@ -100,15 +101,56 @@ def record_answer(
     session_id: str,
     settings: rule.RuleSettings = rule.DEFAULT_RULE,
 ) -> RecordedAnswer:
-    """Append one answer and move the prompt's state, inside the caller's write transaction.
+    """Append one answer given now and move the prompt's state, inside the caller's write transaction.
 
     `seen_log_id` is the last answer the window knew of: if the prompt has moved on since (another
-    window answered it), nothing is written and AnsweredElsewhere is raised.
+    window answered it), nothing is written and AnsweredElsewhere is raised. A wall clock set back
+    before the prompt's last answer dates this answer at that answer's moment, so the log's time
+    order (the replay order) stays the order the answers were given in.
     """
     state, last_log_id = cached_state(connection, schedule_id)
     if last_log_id != seen_log_id:
         raise AnsweredElsewhere(f"prompt {schedule_id} was answered in another window")
+    if state.last_reviewed is not None and answer.reviewed_at < state.last_reviewed:
+        answer = replace(answer, reviewed_at=state.last_reviewed.astimezone(answer.reviewed_at.tzinfo))
     after, row = rule.review(state, answer, settings)
+    log_id = _insert_log_row(connection, schedule_id, answer, row, duration_ms, session_id, settings)
+    _write_state(connection, schedule_id, after, log_id)
+    return RecordedAnswer(log_id, row)
+
+
+def record_answer_given_elsewhere(
+    connection: sqlite3.Connection,
+    schedule_id: int,
+    answer: Review,
+    duration_ms: int,
+    session_id: str,
+    settings: rule.RuleSettings = rule.DEFAULT_RULE,
+) -> int:
+    """Add an answer given elsewhere (on the phone, synced from Anki) at its own moment, which may
+    lie before answers already logged: the row records the states around it in time order, and the
+    prompt is replayed. Returns its log id."""
+    earlier = connection.execute(
+        f"{_ANSWERS_SQL} WHERE schedule_id = ? AND reviewed_at <= ? ORDER BY {_REPLAY_ORDER}",
+        (schedule_id, timestamp(answer.reviewed_at)),
+    ).fetchall()
+    before = rule.replay((_answer_of(*row[1:]) for row in earlier), settings)
+    _, row = rule.review(before, answer, settings)
+    log_id = _insert_log_row(connection, schedule_id, answer, row, duration_ms, session_id, settings)
+    replay_prompt(connection, schedule_id, settings)
+    return log_id
+
+
+def _insert_log_row(
+    connection: sqlite3.Connection,
+    schedule_id: int,
+    answer: Review,
+    row: LogRow,
+    duration_ms: int,
+    session_id: str,
+    settings: rule.RuleSettings,
+) -> int:
+    state, after = row.before, row.after
     offset = answer.reviewed_at.utcoffset()
     (log_id,) = connection.execute(_NEXT_LOG_ID).fetchone()
     connection.execute(
@@ -138,8 +180,7 @@ def record_answer(
             session_id,
         ),
     )
-    _write_state(connection, schedule_id, after, log_id)
-    return RecordedAnswer(log_id, row)
+    return int(log_id)
 
 
 def undo_answer(
@@ -175,15 +216,19 @@ def _answer_of(grade: int, reviewed_at: str, offset_minutes: int | None, study_d
 
 
 _ANSWERS_SQL = "SELECT id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log"
+# A prompt's answers are replayed in the order they were given: by moment (answers given here are
+# never dated before the prompt's last one, see record_answer; answers synced from a phone keep
+# their own), ties by log id. Rebuilds group by prompt first, along ix_review_log_schedule.
+_REPLAY_ORDER = "reviewed_at, id"
 
 
 def replay_prompt(
     connection: sqlite3.Connection, schedule_id: int, settings: rule.RuleSettings = rule.DEFAULT_RULE
 ) -> PromptState:
     """Recompute one prompt's cached state from its answers and store it."""
-    rows = connection.execute(f"{_ANSWERS_SQL} WHERE schedule_id = ? ORDER BY id", (schedule_id,)).fetchall()
+    rows = connection.execute(f"{_ANSWERS_SQL} WHERE schedule_id = ? ORDER BY {_REPLAY_ORDER}", (schedule_id,)).fetchall()
     state = rule.replay((_answer_of(*row[1:]) for row in rows), settings)
-    _write_state(connection, schedule_id, state, rows[-1][0] if rows else 0)
+    _write_state(connection, schedule_id, state, max((row[0] for row in rows), default=0))
     return state
 
 
@@ -193,6 +238,8 @@ def active_rule_fingerprint(connection: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # stored moments are UTC text without an offset
+_ONE_MICROSECOND = timedelta(microseconds=1)
 # julianday('0001-01-01') is 1721425.5 and Python's date.toordinal() of that day is 1.
 _ORDINAL_OF_DAY = "CAST(julianday(study_day) - 1721424.5 AS INTEGER)"
 
@@ -220,17 +267,22 @@ def rebuild(connection: sqlite3.Connection, settings: rule.RuleSettings = rule.D
 
 def _replay_sm2(connection: sqlite3.Connection, settings: rule.RuleSettings) -> dict[int, tuple[object, ...]]:
     """Every answered prompt's row as stored, SM-2 scheduling (the integer fast path) and FSRS's memory."""
-    answers = connection.execute(f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY id")
+    answers = connection.execute(
+        f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY schedule_id, {_REPLAY_ORDER}"
+    )
     states = sm2.replay_all(answers, settings.sm2)
-    memories: dict[int, FSRSMemory] = {}
     last_answers: dict[int, tuple[int, str]] = {}
-    next_memory, fsrs_settings = fsrs_rule.next_memory, settings.fsrs
-    for log_id, schedule_id, grade, reviewed_at in connection.execute(
-        "SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY id"
-    ):
-        moment = parse_timestamp(reviewed_at) or datetime.min.replace(tzinfo=UTC)
-        memories[schedule_id] = next_memory(memories.get(schedule_id), rating_of(grade), moment, fsrs_settings)
-        last_answers[schedule_id] = (log_id, reviewed_at)
+
+    def answers_in_order() -> Iterator[tuple[int, int, int]]:
+        for log_id, schedule_id, grade, reviewed_at in connection.execute(
+            f"SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY schedule_id, {_REPLAY_ORDER}"
+        ):
+            # the newest answer held is the highest id; the last replayed, the latest moment
+            held = last_answers.get(schedule_id)
+            last_answers[schedule_id] = (max(log_id, held[0]) if held else log_id, reviewed_at)
+            yield schedule_id, grade, (datetime.fromisoformat(reviewed_at) - _NAIVE_EPOCH) // _ONE_MICROSECOND
+
+    memories = replay_memories(answers_in_order(), settings.fsrs)
     day_texts: dict[int, str] = {}
 
     def day_text_of(ordinal: int) -> str | None:
@@ -255,11 +307,12 @@ def _replay_fsrs(connection: sqlite3.Connection, settings: rule.RuleSettings) ->
     """Every answered prompt's row as stored, FSRS scheduling."""
     states: dict[int, tuple[PromptState, int]] = {}
     for log_id, schedule_id, *answer in connection.execute(
-        "SELECT id, schedule_id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log ORDER BY id"
+        f"SELECT id, schedule_id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log "
+        f"ORDER BY schedule_id, {_REPLAY_ORDER}"
     ):
         previous = states.get(schedule_id)
         state, _ = fsrs_rule.review(previous[0] if previous else NEW_PROMPT, _answer_of(*answer), settings.fsrs)
-        states[schedule_id] = (state, log_id)
+        states[schedule_id] = (state, max(log_id, previous[1]) if previous else log_id)
     return {schedule_id: _state_columns(state, log_id) for schedule_id, (state, log_id) in states.items()}
 
 
@@ -334,17 +387,21 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
             yield _log_row(row)
 
 
+def anki_review_kind(kind: str, repetitions_before: int, lapses_before: int) -> int:
+    """An answer's kind as Anki's revlog type: 0 learning, 1 review, 2 relearning."""
+    if kind == "new":
+        return 0
+    if kind == "review":
+        return 1
+    return 2 if repetitions_before == 0 and lapses_before > 0 else 0  # a same-day repeat: relearning after a lapse
+
+
 def _log_row(row: sqlite3.Row) -> dict[str, object]:
     reviewed_at, offset, kind, grade = row["reviewed_at"], row["utc_offset_minutes"], row["kind"], row["grade"]
     deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
     moment = parse_timestamp(reviewed_at) or datetime.min
     local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
-    if kind == "new":
-        review_kind = 0
-    elif kind == "review":
-        review_kind = 1
-    else:  # a same-day repeat: relearning after a lapse, learning otherwise
-        review_kind = 2 if row["repetitions_before"] == 0 and row["lapses_before"] > 0 else 0
+    review_kind = anki_review_kind(kind, row["repetitions_before"], row["lapses_before"])
     return {
         "reviewed_at": local.isoformat(timespec="seconds"),
         "deck_id": deck_id,
