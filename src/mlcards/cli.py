@@ -22,6 +22,7 @@ from mlcards.decktree import build_tree
 from mlcards.domain import choose_deck
 from mlcards.paths import default_config_path, default_database_path
 from mlcards.plan_report import plan_json, plan_lines
+from mlcards.planning.plan import interview_date_problem
 from mlcards.store.backup import (
     backup_dir,
     create_backup,
@@ -50,7 +51,6 @@ EXIT_DONE_WITH_WARNINGS = 5  # the command did its work, on the last good versio
 EXIT_SYNC_FAILED = 6  # the sync with Anki stopped (server down, refused, full sync asked for); the message says what was kept
 WITHOUT_TERMINAL = "status, plan, decks, check, add, remove, export, backup, restore and config"
 MOST_FIRST_SEEN_DAYS = 365
-FARTHEST_INTERVIEW_DAYS = 3650
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -575,17 +575,8 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
 def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
     """Set, clear or show the interview plan."""
     today = collection.today(now)
-    if args.interview is not None and args.interview <= today:
-        when = "is today" if args.interview == today else "is in the past"
-        print(
-            f"mlcards: {args.interview.isoformat()} {when} (today is {today.isoformat()}); give a later date, YYYY-MM-DD",
-            file=err,
-        )
-        return EXIT_PROBLEMS
-    if args.interview is not None and (args.interview - today).days > FARTHEST_INTERVIEW_DAYS:
-        print(
-            f"mlcards: {args.interview.isoformat()} is more than ten years away; give the interview's date, YYYY-MM-DD", file=err
-        )
+    if args.interview is not None and (problem := interview_date_problem(args.interview, today)) is not None:
+        print(f"mlcards: {problem}", file=err)
         return EXIT_PROBLEMS
     changes: list[tuple[str, date | int | None]] = []
     if args.interview is not None or args.clear:

@@ -110,7 +110,7 @@ async def test_stats_show_heatmap_forecast_retention_counts_and_mastery(make_app
             "Cards by state",
             "Retention",
             "Reviews, last year",
-            "Due in the next 30 days",
+            "Workload, next 30 days (simulated under SM-2)",
             "Mastery by syllabus area",
         ):
             assert heading in text

@@ -15,6 +15,17 @@ from mlcards.planning.forecast import Forecast, forecast
 
 DEFAULT_FIRST_SEEN_DAYS_BEFORE = 7
 MOST_CUTS_SHOWN = 3
+FARTHEST_INTERVIEW_DAYS = 3650
+
+
+def interview_date_problem(interview: date, today: date) -> str | None:
+    """Why a date cannot be planned for (None: it can): it must lie after today, within ten years."""
+    if interview <= today:
+        when = "is today" if interview == today else "is in the past"
+        return f"{interview.isoformat()} {when} (today is {today.isoformat()}); give a later date, YYYY-MM-DD"
+    if (interview - today).days > FARTHEST_INTERVIEW_DAYS:
+        return f"{interview.isoformat()} is more than ten years away; give the interview's date, YYYY-MM-DD"
+    return None
 
 
 def first_seen_by(interview: date, days_before: int) -> date:

@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from mlcards.collection import Collection
-from mlcards.config import save_setting
+from mlcards.config import ConfigError, save_plan_setting, save_setting
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
 from mlcards.review import ReviewFilter, ReviewSession
@@ -175,6 +175,38 @@ class MLCardsApp(App[None]):
         if isinstance(self.screen, HomeScreen):
             self.screen.reload()
 
+    def action_interview_date(self) -> None:
+        """Set, change or clear the interview date new prompts are planned for (saved in config.toml)."""
+        from mlcards.tui.interview import InterviewDialog
+
+        self.push_screen(InterviewDialog(self.collection.settings.interview_date, self.today()), self._apply_interview_date)
+
+    def _apply_interview_date(self, choice: date | str | None) -> None:
+        from mlcards.tui.interview import CLEAR
+
+        if choice is None:
+            return
+        chosen = None if choice == CLEAR else choice
+        assert chosen is None or isinstance(chosen, date)
+        self.collection.settings = replace(self.collection.settings, interview_date=chosen)
+        config_path = self.collection.config_path
+        kept = ""
+        if config_path is not None:
+            try:
+                save_plan_setting(config_path, "interview_date", chosen)
+            except (OSError, ConfigError, tomllib.TOMLDecodeError) as error:
+                kept = f" It could not be saved in {config_path} ({error}): it applies until you quit."
+        if chosen is None:
+            self.notify(f"Interview date cleared: new_cards_per_day applies again.{kept}", title="Interview")
+        else:
+            self.notify(
+                f"Interview {chosen.isoformat()}: new prompts are planned so each is seen "
+                f"{self.collection.settings.first_seen_days_before} days before it.{kept}",
+                title="Interview",
+            )
+        if isinstance(self.screen, HomeScreen):
+            self.screen.reload()
+
     # --- notices ------------------------------------------------------------------------
     def notify(
         self,
@@ -257,6 +289,11 @@ class MLCardsApp(App[None]):
         yield SystemCommand("Statistics", "Heatmap, forecast, retention and mastery per topic", self.action_stats)
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch between the light and dark themes", self.action_toggle_theme)
+        yield SystemCommand(
+            "Interview date",
+            "Set or clear the date new prompts are planned for; home shows days left and readiness",
+            self.action_interview_date,
+        )
         other = "FSRS" if self.collection.settings.scheduler == "sm2" else "SM-2"
         yield SystemCommand(
             f"Scheduler: switch to {other}",
@@ -268,6 +305,7 @@ class MLCardsApp(App[None]):
             "help",
             "toggle_theme",
             "switch_scheduler",
+            "interview_date",
             "quit",
             "app.quit",
             "command_palette",

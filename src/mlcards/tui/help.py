@@ -22,7 +22,7 @@ def _bindings_table(title: str, bindings: list[BindingType]) -> Table:
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description:
             keys = binding.key_display or binding.key.replace(",", " / ")
-            table.add_row(keys, binding.description)
+            table.add_row(keys, binding.tooltip or binding.description)
     return table
 
 

@@ -21,6 +21,7 @@ from mlcards.store.counts import answered_by_kind, deck_counts, streak
 from mlcards.store.database import DatabaseError, open_database
 from mlcards.store.errors import explain
 from mlcards.store.sync import SyncReport
+from mlcards.study_plan import readiness
 from mlcards.visible import visible_line
 
 if TYPE_CHECKING:
@@ -33,6 +34,25 @@ def _count(value: int, style: str) -> Text:
     return Text(str(value), style=style if value else "dim")
 
 
+def _readiness(value: float | None, style: str) -> Text:
+    return Text("—" if value is None else f"{value:.0%}", style=style if value else "dim")
+
+
+def _interview_line(day: str, days_left: int, overall: float) -> Text:
+    if days_left <= 0:
+        when = "is today" if days_left == 0 else "has passed"
+        return Text.assemble(
+            ("Interview ", "bold"), f"{day} {when} · readiness {overall:.0%}", (" · i: change or clear the date", "dim")
+        )
+    return Text.assemble(
+        ("Interview ", "bold"),
+        day,
+        f" · {days_left} day{'s' if days_left != 1 else ''} left · ",
+        (f"readiness {overall:.0%}", "bold magenta"),
+        (" (predicted recall)", "dim"),
+    )
+
+
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "study", "Study", priority=True),  # before the table turns enter into a selection
@@ -41,6 +61,7 @@ class HomeScreen(Screen[None]):
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("r", "refresh", "Sync"),
+        Binding("i", "interview_date", "Plan", tooltip="Interview date: set or clear it (new prompts are planned to it)"),
         # Listed in help and the palette; the footer keeps its room for the daily keys.
         Binding("y", "anki_sync", "Sync with Anki", show=False),
         Binding("q", "app.quit", "Quit"),
@@ -53,6 +74,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="today")
+        yield Static(id="interview")
         table: DataTable[Text | str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         table.add_column("Deck", key="deck")
         table.add_column("Unseen", key="new")  # never answered; the line above says how many come today
@@ -71,15 +93,23 @@ class HomeScreen(Screen[None]):
         database = self.mlcards.collection.database
         today = self.mlcards.today()
         tree = build_tree(deck_counts(database, today))
+        settings = self.mlcards.collection.settings
+        ready = readiness(database, settings, self.mlcards.now(), today)
         table = cast("DataTable[Text | str]", self.query_one("#decks", DataTable))
         selected = self.selected_deck()
         table.clear()
+        if (ready is None) == ("ready" in table.columns):  # the Ready column only while a date is set
+            if ready is None:
+                table.remove_column("ready")
+            else:
+                table.add_column("Ready", key="ready")
         table.add_row(
             Text("All decks", style="bold"),
             _count(tree.new, "bold blue"),
             _count(tree.learning, "bold red"),
             _count(tree.due, "bold green"),
             str(tree.total),
+            *([] if ready is None else [_readiness(ready.overall, "bold")]),
             key=ALL_DECKS,
         )
         for depth, node in tree.walk():
@@ -89,6 +119,7 @@ class HomeScreen(Screen[None]):
                 _count(node.learning, "red"),
                 _count(node.due, "green"),
                 str(node.total),
+                *([] if ready is None else [_readiness(ready.of(node.path), "")]),
                 key=node.path,
             )
         if selected is not None and selected in table.rows:
@@ -96,7 +127,8 @@ class HomeScreen(Screen[None]):
         by_kind, days = answered_by_kind(database, today), streak(database, today)
         # Counted from the queue a review of everything would build, so the numbers are exactly
         # what `a` shows: daily limits, buried cards and held-back cloze siblings included.
-        queue = ReviewSession(database, self.mlcards.collection.settings, self.mlcards.now()).queued
+        session = ReviewSession(database, settings, self.mlcards.now())
+        queue = session.queued
         due_today = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
         new_today = len(queue) - due_today
         summary = Text.assemble(
@@ -106,9 +138,14 @@ class HomeScreen(Screen[None]):
             (f"{due_today} due", "green"),
             " · ",
             (f"{new_today} new", "blue"),
-            (f" of {tree.new} unseen" if tree.new > new_today else "", "dim"),
+            (f" of {tree.new} unseen" if tree.new > new_today and session.planned_for is None else "", "dim"),
+            (" (planned)" if session.planned_for else "", "dim"),
         )
         self.query_one("#today", Static).update(summary)
+        interview = self.query_one("#interview", Static)
+        interview.display = ready is not None
+        if ready is not None:
+            interview.update(_interview_line(ready.interview.isoformat(), ready.days_left, ready.overall))
 
     def selected_deck(self) -> str | None:
         """The full name of the deck under the cursor; "" for all decks."""
@@ -140,6 +177,9 @@ class HomeScreen(Screen[None]):
 
     def action_stats(self) -> None:
         self.mlcards.action_stats()
+
+    def action_interview_date(self) -> None:
+        self.mlcards.action_interview_date()
 
     def action_refresh(self) -> None:
         reports: list[SyncReport] = []

@@ -1,5 +1,5 @@
-"""Stats: a year's review heatmap, a 30-day due forecast, retention, counts by state, and
-mastery per syllabus area (weakest first)."""
+"""Stats: a year's review heatmap, a 30-day workload forecast (simulated under the active rule,
+new prompts included), retention, counts by state, and mastery per syllabus area (weakest first)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from mlcards.store import stats
+from mlcards.study_plan import workload
 from mlcards.tui import charts
 
 if TYPE_CHECKING:
@@ -79,7 +80,17 @@ class StatsScreen(Screen[None]):
             )
         )
         self._panel("#heatmap", "Reviews, last year").update(charts.heatmap(stats.review_heatmap(database, today), today))
-        self._panel("#forecast", "Due in the next 30 days").update(charts.forecast(stats.due_forecast(database, today)))
+        settings = self.mlcards.collection.settings
+        work = workload(database, settings, self.mlcards.now(), today)
+        totals = [work.total(day) for day in range(len(work.new))]
+        reviews = sum(work.reviews(day) for day in range(len(work.new)))
+        rule = "FSRS" if settings.scheduler == "fsrs" else "SM-2"
+        caption = f"{reviews} reviews and {sum(work.new)} new prompts in all"
+        if settings.interview_date is not None:
+            caption += f"; planned for {settings.interview_date.isoformat()}, within {settings.reviews_per_day} a day"
+        self._panel("#forecast", f"Workload, next {len(totals)} days (simulated under {rule})").update(
+            charts.forecast(totals, caption=caption)
+        )
         self._show_mastery()
 
     def _show_mastery(self) -> None:
