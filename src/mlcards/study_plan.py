@@ -17,7 +17,7 @@ from mlcards.store.database import Database
 
 # The forecast simulates every seen prompt falling due in its window up to this many; beyond it,
 # a systematic sample of about this many stands for all (first reviews are still counted exactly).
-SIMULATED_PROMPTS_AT_MOST = 20_000
+SIMULATED_PROMPTS_AT_MOST = 10_000
 READINESS_HOUR = 12  # readiness is the recall predicted at noon of the interview day, on the learner's clock
 
 

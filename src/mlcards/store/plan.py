@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from mlcards.planning.forecast import ReviewedPrompt
 from mlcards.store.values import timestamp
 
 # Prompts the plan covers: those a review can show (in the YAML, not suspended); buried ones count.
 _COVERED = "s.active = 1 AND s.suspended = 0"
+# Queries that read most schedule rows scan the table: through ix_schedule_state every row costs
+# a lookup of its own, three times slower at 100,000 prompts (220 ms against 70 for readiness).
+_EVERY_ROW = "schedule s NOT INDEXED"
 
 
 def _with_math(connection: sqlite3.Connection) -> None:
@@ -35,7 +38,7 @@ def recall_by_deck(
         "SELECT s.deck_id, count(*), count(s.fsrs_stability), "
         "coalesce(sum(pow(1 + :factor * max(0, CAST(julianday(:at) - julianday(s.last_reviewed) AS INTEGER)) "
         "/ s.fsrs_stability, -:decay)), 0) "
-        f"FROM schedule s WHERE {_COVERED} GROUP BY s.deck_id",
+        f"FROM {_EVERY_ROW} WHERE {_COVERED} GROUP BY s.deck_id",
         {"at": timestamp(at), "factor": factor, "decay": decay},
     ).fetchall()
     names = dict(connection.execute("SELECT id, name FROM deck").fetchall())
@@ -73,12 +76,11 @@ def unseen_by_tag(connection: sqlite3.Connection) -> list[tuple[str, int]]:
 def first_reviews(connection: sqlite3.Connection, today: date, horizon: int) -> list[int]:
     """Seen prompts falling due on each of the next `horizon` days (today with the overdue ones)."""
     counts = [0] * horizon
-    for offset, count in connection.execute(
-        "SELECT max(0, CAST(julianday(s.due) - julianday(:today) AS INTEGER)) AS day, count(*) FROM schedule s "
-        f"WHERE {_COVERED} AND s.due IS NOT NULL AND s.due < date(:today, :horizon) GROUP BY day",
-        {"today": today.isoformat(), "horizon": f"+{horizon} days"},
+    for due, count in connection.execute(  # grouped by the stored day: a range of the index, no date arithmetic a row
+        f"SELECT s.due, count(*) FROM schedule s WHERE {_COVERED} AND s.due IS NOT NULL AND s.due < :end GROUP BY s.due",
+        {"end": (today + timedelta(days=horizon)).isoformat()},
     ):
-        counts[offset] += int(count)
+        counts[max(0, (date.fromisoformat(due) - today).days)] += int(count)
     return counts
 
 
@@ -89,10 +91,10 @@ def prompts_falling_due(
     above 1, only every such prompt whose id is a multiple of it (a systematic sample)."""
     return connection.execute(
         "SELECT s.id, CAST(julianday(s.due) - julianday(:today) AS INTEGER), s.repetitions, s.interval, s.easiness, "
-        "s.fsrs_stability, s.fsrs_difficulty, max(0.0, julianday(:now) - julianday(s.last_reviewed)) FROM schedule s "
-        f"WHERE {_COVERED} AND s.due IS NOT NULL AND s.due < date(:today, :horizon) AND s.fsrs_stability IS NOT NULL "
+        "s.fsrs_stability, s.fsrs_difficulty, max(0.0, julianday(:now) - julianday(s.last_reviewed)) "
+        f"FROM {_EVERY_ROW} WHERE {_COVERED} AND s.due IS NOT NULL AND s.due < :end AND s.fsrs_stability IS NOT NULL "
         "AND s.id % :every = 0",
-        {"today": today.isoformat(), "now": timestamp(now), "horizon": f"+{horizon} days", "every": every},
+        {"today": today.isoformat(), "now": timestamp(now), "end": (today + timedelta(days=horizon)).isoformat(), "every": every},
     ).fetchall()
 
 
