@@ -2,18 +2,32 @@
 
 `fsrs_rule.next_memory` asks py-fsrs for every answer, which costs about 10 µs of objects and
 datetimes each; a rebuild (switching rule, changing retention, a schema upgrade) replays every
-answer ever given. This is the same FSRS-6 computation, written over floats and integer
-microseconds, in the order of the published formulas so that every float comes out identical:
-`tests/test_fsrs_replay.py` holds it equal to py-fsrs on random answer sequences and settings.
+answer ever given. `replay_memories` is the same FSRS-6 computation, written over floats and
+integer microseconds, in the order of the published formulas so that every float comes out
+identical to py-fsrs 6.3.2's.
+
+py-fsrs is the rule, though, and its releases have refined FSRS-6's formulas (6.0 to 6.3 changed
+the difficulty and short-term stability updates). So `memories` first checks the fast path
+against the installed py-fsrs on a fixed set of answer sequences that reach every branch, and
+uses it only if every state agrees to the last bit; otherwise it asks py-fsrs for every answer.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from mlcards.scheduling.fsrs_rule import MAXIMUM_INTERVAL_DAYS, FSRSSettings, fuzz_unit, fuzzed_days, scheduler_for
+from mlcards.scheduling.fsrs_rule import (
+    MAXIMUM_INTERVAL_DAYS,
+    FSRSSettings,
+    fuzz_unit,
+    fuzzed_days,
+    next_memory,
+    scheduler_for,
+)
 from mlcards.scheduling.prompt_state import FSRSMemory, rating_of
 
 LEARNING, REVIEW, RELEARNING = 1, 2, 3
@@ -129,3 +143,37 @@ def replay_memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSetti
 
 def _moment(microseconds: int) -> datetime:
     return _EPOCH + timedelta(microseconds=microseconds)
+
+
+def memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSettings) -> dict[int, FSRSMemory]:
+    """Each prompt's FSRS memory after its answers, exactly as py-fsrs gives it: by the fast path
+    when it agrees with the installed py-fsrs, else answer by answer through py-fsrs."""
+    if agrees_with_py_fsrs(settings):
+        return replay_memories(answers, settings)
+    states: dict[int, FSRSMemory] = {}
+    for prompt, grade, at in answers:
+        states[prompt] = next_memory(states.get(prompt), rating_of(grade), _moment(at), settings)
+    return states
+
+
+_CHECK_SEQUENCES = 300
+_CHECK_LONGEST = 25
+
+
+@lru_cache(maxsize=8)
+def agrees_with_py_fsrs(settings: FSRSSettings) -> bool:
+    """Whether `replay_memories` gives py-fsrs's very states under these settings, on answer
+    sequences drawn with a fixed seed: every button, same-day and long gaps, lapses and relearning."""
+    draw = random.Random(20261204)
+    answers: list[tuple[int, int, int]] = []
+    at = 1_773_046_800_000_000  # 2026-03-09 09:00 UTC, in µs
+    for prompt in range(_CHECK_SEQUENCES):
+        for _ in range(draw.randint(1, _CHECK_LONGEST)):
+            seconds = draw.choice((draw.randint(0, 3_600), draw.randint(3_600, 86_400), draw.randint(86_400, 90 * 86_400)))
+            at += seconds * 1_000_000
+            at += draw.randint(0, 999_999)
+            answers.append((prompt, draw.choice((0, 1, 2, 3, 4, 5)), at))
+    expected: dict[int, FSRSMemory] = {}
+    for prompt, grade, moment in answers:
+        expected[prompt] = next_memory(expected.get(prompt), rating_of(grade), _moment(moment), settings)
+    return replay_memories(answers, settings) == expected

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from mlcards.scheduling import fsrs_rule, rule, sm2
-from mlcards.scheduling.fsrs_replay import replay_memories
+from mlcards.scheduling.fsrs_replay import memories as replay_fsrs_memories
 from mlcards.scheduling.prompt_state import NEW_PROMPT, FSRSMemory, LogRow, PromptState, Review, rating_of
 from mlcards.store.rows import named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
@@ -282,7 +282,7 @@ def _replay_sm2(connection: sqlite3.Connection, settings: rule.RuleSettings) -> 
             last_answers[schedule_id] = (max(log_id, held[0]) if held else log_id, reviewed_at)
             yield schedule_id, grade, (datetime.fromisoformat(reviewed_at) - _NAIVE_EPOCH) // _ONE_MICROSECOND
 
-    memories = replay_memories(answers_in_order(), settings.fsrs)
+    memories = replay_fsrs_memories(answers_in_order(), settings.fsrs)
     day_texts: dict[int, str] = {}
 
     def day_text_of(ordinal: int) -> str | None:
