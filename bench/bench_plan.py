@@ -132,6 +132,16 @@ def bench_mlcards(path: Path, scheduler: str, repeats: int) -> tuple[float, floa
     }
     falling = reads.prompts_falling_due(database.connection, today, NOW, HORIZON_DAYS, every(database, today))
     print(f"  {len(falling):,} seen prompts simulated (every {every(database, today)} of those falling due in 30 days)")
+    first = reads.first_reviews(database.connection, today, HORIZON_DAYS)
+    sampled = forecast.seen_reviews(
+        first, forecast.reviews_of_seen(falling, stepper, count_first=False), sum(first) / len(falling)
+    )
+    everyone = forecast.reviews_of_seen(reads.prompts_falling_due(database.connection, today, NOW, HORIZON_DAYS), stepper)
+    worst = max(abs(a - b) / b for a, b in zip(sampled, everyone, strict=True) if b)
+    print(
+        f"  sampling error against simulating all {sum(first):,}: {sum(sampled) / sum(everyone) - 1:+.1%} in all, "
+        f"mean {sum(abs(a - b) for a, b in zip(sampled, everyone, strict=True)) / sum(everyone):.1%} a day, worst day {worst:.1%}"
+    )
     for label, work in parts.items():
         wall, _, cpu = timed(repeats, work)
         print(f"    {label:<36} median {wall * 1000:7.1f} ms (CPU {cpu * 1000:6.1f} ms)")

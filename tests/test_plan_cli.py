@@ -135,3 +135,12 @@ def test_a_plan_over_the_review_budget_says_so_with_the_numbers_and_what_could_b
     assert f"Could be cut: {first['kind']} '{first['name']}' ({first['unseen']} unseen)" in out
     # The days the budget is short take fewer new prompts, never more than it leaves room for.
     assert all(day["reviews"] + day["new"] <= 60 or day["new"] == 0 for day in interview["forecast"])
+
+
+def test_the_date_is_written_above_a_settings_table_so_it_stays_a_top_level_setting(run: Run):
+    run.config.write_text('theme = "light"\n\n[sync]\nurl = "http://localhost:8080/"\n', encoding="utf-8")
+    assert run("plan", "--interview", in_days(40))[0] == EXIT_OK
+    assert (
+        run.config.read_text() == f'theme = "light"\n\ninterview_date = {in_days(40)}\n[sync]\nurl = "http://localhost:8080/"\n'
+    )
+    assert json.loads(run("status", "--json")[1])["interview"]["date"] == in_days(40)

@@ -236,8 +236,11 @@ def save_plan_setting(path: Path, key: str, value: date | int | None) -> None:
         line = f"{key} = {value.isoformat() if isinstance(value, date) else int(value)}"
         setting = re.compile(rf"^{key}[ \t]*=[ \t]*[^#\n ]*", re.MULTILINE)  # the value; a comment after it stays
         found = setting.search(text)
+        table = re.search(r"^[ \t]*\[", text, re.MULTILINE)  # a top-level key goes above the first [table]
         if found:
             text = text[: found.start()] + line + text[found.end() :]
+        elif table:
+            text = text[: table.start()] + line + "\n" + text[table.start() :]
         else:
             text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
     if tomllib.loads(text).get(key) != value:  # never write a file the next start would read otherwise

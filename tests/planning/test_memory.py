@@ -56,3 +56,12 @@ def test_recall_is_py_fsrs_retrievability(settings, stability, elapsed_days):
     memory = FSRSMemory(2, None, stability, 5.0, START, START)
     at = START + timedelta(days=elapsed_days, hours=3)
     assert close(MemoryModel.of(settings).recall(stability, elapsed_days), fsrs_rule.retrievability(memory, at, settings))
+
+
+def test_the_closed_forms_are_used_with_the_py_fsrs_they_follow():
+    """py-fsrs 6.3.2: another release that computes FSRS-6 otherwise makes forecasts slower
+    (each step asks py-fsrs), never different."""
+    from importlib.metadata import version
+
+    model = MemoryModel.of(fsrs_rule.FSRSSettings())
+    assert model.closed_forms_agree or version("fsrs") != "6.3.2"

@@ -4,15 +4,20 @@ py-fsrs (through scheduling/fsrs_rule.py) is the rule mlcards schedules by; it b
 answer, about 8 µs each. A 30-day workload forecast of 100,000 prompts runs the same formulas a
 few hundred thousand times, so this module writes FSRS-6's published update rules out as closed
 forms over (stability, difficulty) with one settings' parameters bound. A test holds every step
-equal to py-fsrs on random states (stability and difficulty to 1e-9, intervals exactly).
+equal to py-fsrs on random states (stability and difficulty to 1e-9, intervals exactly); where the
+installed py-fsrs is a release that computes otherwise, each step asks py-fsrs instead.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from mlcards.scheduling.fsrs_rule import MAXIMUM_INTERVAL_DAYS, FSRSSettings, scheduler_for
+from mlcards.scheduling.fsrs_rule import MAXIMUM_INTERVAL_DAYS, FSRSSettings, next_memory, scheduler_for
+from mlcards.scheduling.prompt_state import FSRSMemory
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 _LEAST_STABILITY = 0.001  # py-fsrs's floor for stability
@@ -31,9 +36,19 @@ class MemoryModel:
     factor: float  # chosen so that recall is 90% after `stability` days
     days_per_stability: float  # the interval is this times the stability (before rounding)
     easy_start: float  # the unclamped first difficulty of an Easy answer, which difficulty reverts to
+    settings: FSRSSettings
+    # Whether these closed forms give the installed py-fsrs's very numbers (they follow py-fsrs
+    # 6.3; 6.0 computed same-day steps and difficulty otherwise). If not, each step asks py-fsrs:
+    # a forecast may then be slower, never different from the rule that schedules.
+    closed_forms_agree: bool = True
 
     @classmethod
     def of(cls, settings: FSRSSettings) -> MemoryModel:
+        model = cls._closed_forms(settings)
+        return model if _agrees_with_py_fsrs(model) else replace(model, closed_forms_agree=False)
+
+    @classmethod
+    def _closed_forms(cls, settings: FSRSSettings) -> MemoryModel:
         weights = tuple(float(weight) for weight in scheduler_for(settings).parameters)
         decay = weights[20]
         factor = 0.9 ** (-1 / decay) - 1
@@ -46,6 +61,7 @@ class MemoryModel:
             factor,
             (settings.desired_retention ** (-1 / decay) - 1) / factor,
             weights[4] - math.exp(weights[5] * (EASY - 1)) + 1,
+            settings,
         )
 
     def recall(self, stability: float, elapsed_days: int) -> float:
@@ -58,6 +74,9 @@ class MemoryModel:
 
     def first(self, rating: int) -> tuple[float, float]:
         """(stability, difficulty) after a prompt's first answer."""
+        if not self.closed_forms_agree:
+            memory = next_memory(None, rating, _ORIGIN, self.settings)
+            return memory.stability, memory.difficulty
         return max(self.weights[rating - 1], _LEAST_STABILITY), _clamped(self._initial_difficulty(rating))
 
     def _initial_difficulty(self, rating: int) -> float:
@@ -92,6 +111,10 @@ class MemoryModel:
 
     def answer(self, stability: float, difficulty: float, elapsed_days: int, rating: int) -> tuple[float, float]:
         """(stability, difficulty) after one answer to a prompt already seen."""
+        if not self.closed_forms_agree:
+            before = FSRSMemory(_REVIEW, None, stability, difficulty, _ORIGIN, _ORIGIN)
+            memory = next_memory(before, rating, _ORIGIN + timedelta(days=elapsed_days), self.settings)
+            return memory.stability, memory.difficulty
         if elapsed_days < 1:
             stability = self.same_day(stability, rating)
         elif rating == AGAIN:
@@ -99,6 +122,34 @@ class MemoryModel:
         else:
             stability = self.after_recall(stability, difficulty, self.recall(stability, elapsed_days), rating)
         return stability, self.difficulty_after(difficulty, rating)
+
+
+_ORIGIN = datetime(2026, 1, 5, 12, tzinfo=UTC)
+_REVIEW = 2
+_CHECKS = 200
+
+
+@lru_cache(maxsize=8)
+def _agrees_with_py_fsrs(model: MemoryModel) -> bool:
+    """Whether the closed forms give py-fsrs's numbers on fixed states drawn to reach every branch
+    (first answers, same-day steps, recalls and lapses after short and long gaps)."""
+    draw = random.Random(20261204)
+    for rating in (AGAIN, HARD, GOOD, EASY):
+        memory = next_memory(None, rating, _ORIGIN, model.settings)
+        if not _same((memory.stability, memory.difficulty), model.first(rating)):
+            return False
+    for _ in range(_CHECKS):
+        stability, difficulty = draw.uniform(0.05, 3000), draw.uniform(1, 10)
+        elapsed, rating = draw.choice((0, 1, draw.randint(2, 30), draw.randint(30, 3000))), draw.randint(AGAIN, EASY)
+        before = FSRSMemory(_REVIEW, None, stability, difficulty, _ORIGIN, _ORIGIN)
+        memory = next_memory(before, rating, _ORIGIN + timedelta(days=elapsed), model.settings)
+        if not _same((memory.stability, memory.difficulty), model.answer(stability, difficulty, elapsed, rating)):
+            return False
+    return True
+
+
+def _same(theirs: tuple[float, float], mine: tuple[float, float]) -> bool:
+    return all(abs(a - b) <= 1e-9 * max(1.0, abs(a)) for a, b in zip(theirs, mine, strict=True))
 
 
 def _clamped(difficulty: float) -> float:
