@@ -96,7 +96,7 @@ def test_status_json_carries_the_scheduler_and_the_whole_interview_object(run: R
     status = json.loads(run("status", "--json")[1])
     interview = status["interview"]
     assert set(interview) == {
-        "date", "days_left", "passed", "readiness", "readiness_by_deck", "unseen", "first_seen_days_before",
+        "left_out", "date", "days_left", "passed", "readiness", "readiness_by_deck", "unseen", "first_seen_days_before",
         "first_seen_by", "new_per_day", "budget", "budget_ok", "sustainable_new_per_day", "shortfall", "cuts", "forecast",
     }  # fmt: skip
     assert (interview["date"], interview["days_left"], interview["first_seen_by"]) == (in_days(90), 90, in_days(83))
@@ -133,6 +133,7 @@ def test_a_plan_over_the_review_budget_says_so_with_the_numbers_and_what_could_b
     )
     first = interview["cuts"][0]
     assert f"Could be cut: {first['kind']} '{first['name']}' ({first['unseen']} unseen)" in out
+    assert "e.g. mlcards plan --leave-out " in out
     # The days the budget is short take fewer new prompts, never more than it leaves room for.
     assert all(day["reviews"] + day["new"] <= 60 or day["new"] == 0 for day in interview["forecast"])
 
@@ -144,3 +145,29 @@ def test_the_date_is_written_above_a_settings_table_so_it_stays_a_top_level_sett
         run.config.read_text() == f'theme = "light"\n\ninterview_date = {in_days(40)}\n[sync]\nurl = "http://localhost:8080/"\n'
     )
     assert json.loads(run("status", "--json")[1])["interview"]["date"] == in_days(40)
+
+
+def test_leaving_decks_and_tags_out_takes_their_prompts_out_of_the_plan(run: Run):
+    whole = json.loads(run("plan", "--interview", in_days(60)) and run("status", "--json")[1])
+    code, out, err = run("plan", "--leave-out", "core", "--leave-out", "tag:gan")
+    assert code == EXIT_OK, err
+    assert 'interview_leave_out = ["Core", "tag:gan"]' in run.config.read_text()
+    assert "Left out of the plan: Core, tag:gan (mlcards plan --leave-out-none brings them back)" in out
+    status = json.loads(run("status", "--json")[1])
+    interview = status["interview"]
+    assert interview["left_out"] == ["Core", "tag:gan"]
+    assert not any(entry["deck"].startswith("Core::") for entry in interview["readiness_by_deck"])
+    core = sum(deck["new"] for deck in status["decks"] if deck["name"].startswith("Core::"))
+    assert 0 < interview["unseen"] < whole["interview"]["unseen"] - core  # Core's prompts and then the gan-tagged ones
+    assert run("plan", "--leave-out-none")[0] == EXIT_OK
+    assert "interview_leave_out" not in run.config.read_text()
+    assert json.loads(run("status", "--json")[1])["interview"]["unseen"] == whole["interview"]["unseen"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("no-such-deck", "no deck named 'no-such-deck'"), ("tag:nope", "no card has the tag 'nope'")]
+)
+def test_leaving_out_what_does_not_exist_is_refused(run: Run, given: str, expected: str):
+    code, _, err = run("plan", "--interview", in_days(60), "--leave-out", given)
+    assert code == EXIT_PROBLEMS and expected in err
+    assert not run.config.exists()  # nothing saved, the date neither

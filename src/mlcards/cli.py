@@ -151,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="see every prompt for the first time at least N days before the date (default 7; saved)",
     )
+    plan.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        metavar="DECK|tag:TAG",
+        help="leave a deck (with its subdecks) or a tag's cards out of the plan: no new prompts from them (repeatable; saved)",
+    )
+    plan.add_argument("--leave-out-none", action="store_true", help="bring every left-out deck and tag back into the plan")
 
     config = commands.add_parser("config", help="show the settings and where they live")
     config.add_argument("--init", action="store_true", help="write a commented settings file if there is none")
@@ -552,7 +560,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
                 for c in counts
             ],
             "totals": {key: sum(getattr(c, key) for c in counts) for key in ("new", "learning", "due", "total", "suspended")},
-            "interview": None if plan is None else plan_json(plan),
+            "interview": None if plan is None else plan_json(plan, collection.settings.interview_leave_out),
         }
         json.dump(payload, out, indent=2)
         out.write("\n")
@@ -568,7 +576,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
     if plan is not None:
         print("", file=out)
-        for line in plan_lines(plan, collection.settings.scheduler):
+        for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):
             print(line, file=out)
 
 
@@ -578,11 +586,20 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
     if args.interview is not None and (problem := interview_date_problem(args.interview, today)) is not None:
         print(f"mlcards: {problem}", file=err)
         return EXIT_PROBLEMS
-    changes: list[tuple[str, date | int | None]] = []
+    changes: list[tuple[str, date | int | tuple[str, ...] | None]] = []
     if args.interview is not None or args.clear:
         changes.append(("interview_date", None if args.clear else args.interview))
     if args.first_seen_days is not None:
         changes.append(("first_seen_days_before", args.first_seen_days))
+    if args.leave_out or args.leave_out_none:
+        entries = [] if args.leave_out_none else list(collection.settings.interview_leave_out)
+        for wanted in args.leave_out:
+            entry = _leave_out_entry(collection, wanted, err)
+            if entry is None:
+                return EXIT_PROBLEMS
+            if entry not in entries:
+                entries.append(entry)
+        changes.append(("interview_leave_out", tuple(entries)))
     if changes:
         if collection.config_path is None:
             print("mlcards: no settings file to save the plan in; pass --config FILE", file=err)
@@ -605,9 +622,26 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
         return EXIT_OK
     plan = interview_plan(collection.database, collection.settings, now, today)
     assert plan is not None
-    for line in plan_lines(plan, collection.settings.scheduler):
+    for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):
         print(line, file=out)
     return EXIT_OK
+
+
+def _leave_out_entry(collection: Collection, wanted: str, err: TextIO) -> str | None:
+    """A --leave-out value as the plan keeps it: tag:NAME for a tag in use, else a deck's full name
+    (a name or id as --deck takes it); None after saying what is wrong."""
+    if wanted.startswith("tag:"):
+        if not tag_in_use(collection.database.connection, wanted.removeprefix("tag:")):
+            print(
+                f"mlcards: no card has the tag '{visible_line(wanted.removeprefix('tag:'))}' — tags are matched exactly", file=err
+            )
+            return None
+        return wanted
+    chosen = _choose_deck(collection, wanted, err)
+    if chosen is None:
+        return None
+    names = {listing.deck_id: listing.name for listing in deck_list(collection.database)}
+    return names.get(chosen, chosen)
 
 
 def _print_decks(collection: Collection, as_json: bool, out: TextIO) -> None:

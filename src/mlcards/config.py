@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -33,6 +34,7 @@ class Settings:
     relearning_steps: tuple[str, ...] = ("10m",)  # FSRS: same-day steps after a lapse
     interview_date: date | None = None  # `mlcards plan --interview`: new prompts are planned to this date
     first_seen_days_before: int = 7  # the plan shows every prompt for the first time this many days before it
+    interview_leave_out: tuple[str, ...] = ()  # `plan --leave-out`: deck names (with subdecks) and tag:NAME the plan skips
 
     def rule(self) -> RuleSettings:
         """The answer rule these settings choose."""
@@ -161,6 +163,16 @@ def load_settings(path: Path) -> Settings:
         if key == "interview_date":
             values[key] = _interview_date(path, value)
             continue
+        if key == "interview_leave_out":
+            if not isinstance(value, list) or not all(
+                isinstance(item, str) and item.strip() and item.isprintable() for item in value
+            ):
+                raise ConfigError(
+                    f'{path}: \'interview_leave_out\' must be a list of deck names and tag:NAME entries, such as ["ML::Vision", "tag:gan"], '
+                    f"got {value!r} — or delete the line (mlcards plan --leave-out-none)"
+                )
+            values[key] = tuple(value)
+            continue
         if key in _CHOICES:
             if value not in _CHOICES[key]:
                 raise ConfigError(f"{path}: '{key}' must be one of {', '.join(map(repr, _CHOICES[key]))}, got {value!r}")
@@ -217,12 +229,12 @@ def _interview_date(path: Path, value: object) -> date:
     )
 
 
-PLAN_SETTINGS = ("interview_date", "first_seen_days_before")
+PLAN_SETTINGS = ("interview_date", "first_seen_days_before", "interview_leave_out")
 
 
-def save_plan_setting(path: Path, key: str, value: date | int | None) -> None:
-    """Set interview_date or first_seen_days_before (None: remove the line, back to no date or the
-    default), keeping every other line as written (atomic)."""
+def save_plan_setting(path: Path, key: str, value: date | int | tuple[str, ...] | None) -> None:
+    """Set interview_date, first_seen_days_before or interview_leave_out (None or an empty list:
+    remove the line, back to no date or the default), keeping every other line as written (atomic)."""
     if key not in PLAN_SETTINGS:
         raise ValueError(f"{key} is not a plan setting")
     text = (
@@ -230,10 +242,16 @@ def save_plan_setting(path: Path, key: str, value: date | int | None) -> None:
         if path.exists()
         else "# mlcards settings (mlcards config --init writes a commented file)\n"
     )
-    if value is None:
+    if isinstance(value, tuple):  # a list is rewritten whole, on one line
+        text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
+    if value is None or value == ():
         text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
     else:
-        line = f"{key} = {value.isoformat() if isinstance(value, date) else int(value)}"
+        if isinstance(value, tuple):
+            written = "[" + ", ".join(json.dumps(item, ensure_ascii=False) for item in value) + "]"
+        else:
+            written = value.isoformat() if isinstance(value, date) else str(int(value))
+        line = f"{key} = {written}"
         setting = re.compile(rf"^{key}[ \t]*=[ \t]*[^#\n ]*", re.MULTILINE)  # the value; a comment after it stays
         found = setting.search(text)
         table = re.search(r"^[ \t]*\[", text, re.MULTILINE)  # a top-level key goes above the first [table]
@@ -243,7 +261,8 @@ def save_plan_setting(path: Path, key: str, value: date | int | None) -> None:
             text = text[: table.start()] + line + "\n" + text[table.start() :]
         else:
             text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
-    if tomllib.loads(text).get(key) != value:  # never write a file the next start would read otherwise
+    expected = list(value) if isinstance(value, tuple) else value
+    if tomllib.loads(text).get(key) != (None if expected == [] else expected):  # never write what the next start reads otherwise
         raise ConfigError(f"{path}: cannot rewrite its '{key}' line — edit or delete it by hand")
     _replace_file(path, text)
 

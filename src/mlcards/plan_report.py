@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
 
 from mlcards.planning.plan import InterviewPlan
@@ -60,14 +61,20 @@ def budget_lines(plan: InterviewPlan) -> list[str]:
     ]
     if plan.cuts:
         named = " or ".join(f"{cut.kind} '{visible_line(cut.name)}' ({cut.unseen} unseen)" for cut in plan.cuts)
-        lines.append(f"  Could be cut: {named}.")
+        first = plan.cuts[0]
+        option = f"tag:{first.name}" if first.kind == "tag" else first.name
+        lines.append(f"  Could be cut: {named} — e.g. mlcards plan --leave-out {shlex.quote(visible_line(option))}")
     lines.append("  Or raise reviews_per_day, lower first_seen_days_before, or move the date (mlcards plan --interview).")
     return lines
 
 
-def plan_lines(plan: InterviewPlan, scheduler: str) -> list[str]:
-    """The plan as `mlcards plan` and `mlcards status` print it (`scheduler`: the active rule's name)."""
+def plan_lines(plan: InterviewPlan, scheduler: str, left_out: tuple[str, ...] = ()) -> list[str]:
+    """The plan as `mlcards plan` and `mlcards status` print it (`scheduler`: the active rule's name;
+    `left_out`: the decks and tags it leaves out)."""
     lines = [headline(plan)]
+    if left_out:
+        named = ", ".join(visible_line(entry) for entry in left_out)
+        lines.append(f"Left out of the plan: {named} (mlcards plan --leave-out-none brings them back)")
     if not plan.passed:
         lines.append(new_prompts_line(plan))
         lines.extend(budget_lines(plan))
@@ -90,10 +97,11 @@ def plan_lines(plan: InterviewPlan, scheduler: str) -> list[str]:
     return lines
 
 
-def plan_json(plan: InterviewPlan) -> dict[str, object]:
+def plan_json(plan: InterviewPlan, left_out: tuple[str, ...] = ()) -> dict[str, object]:
     """The `interview` object of `mlcards status --json` (README: "status --json")."""
     forecast = plan.forecast
     return {
+        "left_out": list(left_out),
         "date": plan.interview.isoformat(),
         "days_left": plan.days_left,
         "passed": plan.passed,

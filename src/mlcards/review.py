@@ -22,6 +22,7 @@ from mlcards.store import queue
 from mlcards.store.counts import answered_by_kind, latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.history import AnsweredElsewhere, cached_state, record_answer, undo_answer
+from mlcards.store.plan import without_left_out
 from mlcards.study_plan import new_limit
 
 __all__ = ["Answer", "AnsweredElsewhere", "QueuedPrompt", "ReviewFilter", "ReviewSession"]
@@ -98,9 +99,11 @@ class ReviewSession:
             repeats = queue.learning(connection, chosen, self.today)
             done = answered_by_kind(self.database, self.today)
             reviews = queue.due(connection, chosen, self.today, max(0, self.settings.reviews_per_day - done.get("review", 0)))
-            planned = new_limit(connection, self.settings, self.today, done.get("new", 0), done.get("review", 0) + len(reviews))
+            planned = new_limit(connection, self.settings, self.today, done.get("review", 0) + len(reviews))
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0)) if planned is None else planned
             self.planned_for = None if planned is None else self.settings.interview_date
+            if planned is not None:  # the plan's new prompts leave out what it leaves out
+                chosen = without_left_out(chosen, self.settings.interview_leave_out)
             candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT)
         new = _without_siblings(candidates, {(card.deck_id, card.card_id) for card in [*repeats, *reviews]})[:new_room]
         return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new)

@@ -47,7 +47,9 @@ def readiness(database: Database, settings: Settings, now: datetime, today: date
         return None
     model = Stepper.of(settings.rule()).model
     with database.snapshot() as connection:
-        decks = reads.recall_by_deck(connection, readiness_moment(settings.interview_date, now), model.factor, model.decay)
+        decks = reads.recall_by_deck(
+            connection, readiness_moment(settings.interview_date, now), model.factor, model.decay, settings.interview_leave_out
+        )
     areas = readiness_by_area(decks)
     prompts = sum(area.prompts for area in areas)
     overall = sum(area.recall for area in areas) / prompts if prompts else 0.0
@@ -61,10 +63,11 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
         return None
     stepper = Stepper.of(settings.rule())
     with database.snapshot() as connection:
+        leave_out = settings.interview_leave_out
         decks = reads.recall_by_deck(
-            connection, readiness_moment(settings.interview_date, now), stepper.model.factor, stepper.model.decay
+            connection, readiness_moment(settings.interview_date, now), stepper.model.factor, stepper.model.decay, leave_out
         )
-        unseen = reads.unseen(connection) + reads.new_seen_on(connection, today)
+        unseen = reads.unseen(connection, leave_out) + reads.new_seen_on(connection, today, leave_out)
         seen = _seen_reviews(connection, stepper, today, now)
         plan = make_plan(
             today=today,
@@ -78,7 +81,7 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
         )
         if plan.budget_ok or not plan.shortfall:
             return plan
-        return with_cuts(plan, _by_area(reads.unseen_by_deck(connection)), reads.unseen_by_tag(connection))
+        return with_cuts(plan, _by_area(reads.unseen_by_deck(connection, leave_out)), reads.unseen_by_tag(connection, leave_out))
 
 
 def workload(database: Database, settings: Settings, now: datetime, today: date) -> Forecast:
@@ -96,14 +99,16 @@ def workload(database: Database, settings: Settings, now: datetime, today: date)
     return forecast(seen, new_prompt_profile(stepper), unseen, lambda day, reviews, left: limit - done if day == 0 else limit)
 
 
-def new_limit(connection: sqlite3.Connection, settings: Settings, today: date, new_done: int, reviews_today: int) -> int | None:
+def new_limit(connection: sqlite3.Connection, settings: Settings, today: date, reviews_today: int) -> int | None:
     """How many more new prompts today's review may bring under the plan: today's quota within what
-    the day's reviews (`reviews_today`, answered and queued) leave of reviews_per_day, less the
-    `new_done` already seen today. None when no plan applies (new_cards_per_day does)."""
+    the day's reviews (`reviews_today`, answered and queued) leave of reviews_per_day, less those
+    already seen today. None when no plan applies (new_cards_per_day does)."""
     interview = settings.interview_date
     if interview is None or today >= interview:
         return None
-    quota = daily_quota(reads.unseen(connection) + new_done, today, interview, settings.first_seen_days_before)
+    leave_out = settings.interview_leave_out
+    new_done = reads.new_seen_on(connection, today, leave_out)
+    quota = daily_quota(reads.unseen(connection, leave_out) + new_done, today, interview, settings.first_seen_days_before)
     return max(0, new_allowance(quota, reviews_today, settings.reviews_per_day) - new_done)
 
 

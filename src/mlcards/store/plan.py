@@ -9,6 +9,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 
 from mlcards.planning.forecast import ReviewedPrompt
+from mlcards.store.queue import QueueFilter
 from mlcards.store.values import timestamp
 
 # Prompts the plan covers: those a review can show (in the YAML, not suspended); buried ones count.
@@ -16,6 +17,30 @@ _COVERED = "s.active = 1 AND s.suspended = 0"
 # Queries that read most schedule rows scan the table: through ix_schedule_state every row costs
 # a lookup of its own, three times slower at 100,000 prompts (220 ms against 70 for readiness).
 _EVERY_ROW = "schedule s NOT INDEXED"
+
+
+def _left_out(leave_out: tuple[str, ...]) -> tuple[str, str, dict[str, str]]:
+    """(joins, " AND NOT (...)", parameters) that leave out prompts of the named decks (with their
+    subdecks) and of cards carrying a tag:NAME entry; nothing when nothing is left out."""
+    if not leave_out:
+        return "", "", {}
+    clauses, parameters = [], {}
+    for number, entry in enumerate(leave_out):
+        name = f"leave_out{number}"
+        if entry.startswith("tag:"):
+            clauses.append(f"instr(' ' || c.tags || ' ', :{name}) > 0")  # instr: '_' and '%' in a tag are not wildcards
+            parameters[name] = f" {entry.removeprefix('tag:')} "
+        else:
+            clauses.append(f"(d.name = :{name} OR substr(d.name, 1, length(:{name}) + 2) = :{name} || '::')")
+            parameters[name] = entry
+    joins = " JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id"
+    return joins, f" AND NOT ({' OR '.join(clauses)})", parameters
+
+
+def without_left_out(chosen: QueueFilter, leave_out: tuple[str, ...]) -> QueueFilter:
+    """A review's selection less what the plan leaves out (for its new prompts)."""
+    _, clause, parameters = _left_out(leave_out)
+    return QueueFilter(chosen.sql + clause, {**chosen.parameters, **parameters})
 
 
 def _with_math(connection: sqlite3.Connection) -> None:
@@ -27,46 +52,51 @@ def _with_math(connection: sqlite3.Connection) -> None:
 
 
 def recall_by_deck(
-    connection: sqlite3.Connection, at: datetime, factor: float, decay: float
+    connection: sqlite3.Connection, at: datetime, factor: float, decay: float, leave_out: tuple[str, ...] = ()
 ) -> list[tuple[str, int, int, float]]:
-    """(deck name, prompts, prompts seen, summed recall at `at`) per present deck with prompts.
+    """(deck name, prompts, prompts seen, summed recall at `at`) per present deck with prompts,
+    less those the plan leaves out.
 
     Recall is FSRS's forgetting curve over whole days since the last answer, as py-fsrs counts
     them (scheduling.fsrs_rule.recall_probability); a prompt never answered adds 0."""
     _with_math(connection)
+    joins, left_out, parameters = _left_out(leave_out)
     rows = connection.execute(
         "SELECT s.deck_id, count(*), count(s.fsrs_stability), "
         "coalesce(sum(pow(1 + :factor * max(0, CAST(julianday(:at) - julianday(s.last_reviewed) AS INTEGER)) "
         "/ s.fsrs_stability, -:decay)), 0) "
-        f"FROM {_EVERY_ROW} WHERE {_COVERED} GROUP BY s.deck_id",
-        {"at": timestamp(at), "factor": factor, "decay": decay},
+        f"FROM {_EVERY_ROW}{joins} WHERE {_COVERED}{left_out} GROUP BY s.deck_id",
+        {"at": timestamp(at), "factor": factor, "decay": decay, **parameters},
     ).fetchall()
     names = dict(connection.execute("SELECT id, name FROM deck").fetchall())
     return [(names[deck_id], int(prompts), int(seen), float(recall)) for deck_id, prompts, seen, recall in rows]
 
 
-def unseen(connection: sqlite3.Connection) -> int:
-    """Prompts never answered that a review could show (an index range)."""
-    return int(connection.execute(f"SELECT count(*) FROM schedule s WHERE {_COVERED} AND s.due IS NULL").fetchone()[0])
+def unseen(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> int:
+    """Prompts never answered that a review could show (an index range), less those left out."""
+    joins, left_out, parameters = _left_out(leave_out)
+    query = f"SELECT count(*) FROM schedule s{joins} WHERE {_COVERED} AND s.due IS NULL{left_out}"
+    return int(connection.execute(query, parameters).fetchone()[0])
 
 
-def unseen_by_deck(connection: sqlite3.Connection) -> list[tuple[str, int]]:
-    """(deck name, unseen prompts) per present deck."""
-    return [
-        (str(name), int(count))
-        for name, count in connection.execute(
-            f"SELECT d.name, count(*) FROM schedule s JOIN deck d ON d.id = s.deck_id WHERE {_COVERED} AND s.due IS NULL "
-            "GROUP BY d.id"
-        ).fetchall()
-    ]
+_UNSEEN_WITH_CARD_AND_DECK = (
+    f"FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id WHERE {_COVERED} AND s.due IS NULL"
+)
 
 
-def unseen_by_tag(connection: sqlite3.Connection) -> list[tuple[str, int]]:
-    """(tag, unseen prompts carrying it), most first."""
+def unseen_by_deck(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+    """(deck name, unseen prompts) per present deck, less those left out."""
+    _, left_out, parameters = _left_out(leave_out)
+    query = f"SELECT d.name, count(*) {_UNSEEN_WITH_CARD_AND_DECK}{left_out} GROUP BY d.id"
+    return [(str(name), int(count)) for name, count in connection.execute(query, parameters).fetchall()]
+
+
+def unseen_by_tag(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+    """(tag, unseen prompts carrying it), most first, less those left out."""
+    _, left_out, parameters = _left_out(leave_out)
     counted: dict[str, int] = {}
     for tags, count in connection.execute(
-        f"SELECT c.tags, count(*) FROM schedule s JOIN card c ON c.pk = s.card_pk WHERE {_COVERED} AND s.due IS NULL "
-        "AND c.tags != '' GROUP BY c.tags"
+        f"SELECT c.tags, count(*) {_UNSEEN_WITH_CARD_AND_DECK} AND c.tags != ''{left_out} GROUP BY c.tags", parameters
     ):
         for tag in str(tags).split():
             counted[tag] = counted.get(tag, 0) + int(count)
@@ -98,10 +128,11 @@ def prompts_falling_due(
     ).fetchall()
 
 
-def new_seen_on(connection: sqlite3.Connection, day: date) -> int:
-    """Prompts answered for the first time on a study day."""
-    return int(
-        connection.execute("SELECT count(*) FROM review_log WHERE study_day = ? AND kind = 'new'", (day.isoformat(),)).fetchone()[
-            0
-        ]
+def new_seen_on(connection: sqlite3.Connection, day: date, leave_out: tuple[str, ...] = ()) -> int:
+    """Prompts answered for the first time on a study day, less those left out."""
+    joins, left_out, parameters = _left_out(leave_out)
+    query = (
+        f"SELECT count(*) FROM review_log l JOIN schedule s ON s.id = l.schedule_id{joins} "
+        f"WHERE l.study_day = :day AND l.kind = 'new'{left_out}"
     )
+    return int(connection.execute(query, {"day": day.isoformat(), **parameters}).fetchone()[0])
