@@ -113,3 +113,11 @@ async def test_stats_shows_the_simulated_workload_with_the_planned_new_prompts(w
         text = screen_text(app)
         assert "Workload, next 30 days (simulated under SM-2)" in text
         assert "6 new prompts in all; planned for 2025-04-20, within 200 a day" in text
+
+
+async def test_stats_says_when_the_plan_is_over_the_review_budget(with_config: TestCollection) -> None:
+    with_config.settings = replace(with_config.settings, interview_date=date(2025, 3, 24), reviews_per_day=2)
+    app = MLCardsApp(with_config, now=FIXED_NOW)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("t")
+        assert "Over budget: 2 new a day needed, room for about 0 ('mlcards plan' says what could be cut)" in screen_text(app)

@@ -51,7 +51,7 @@ def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> Text:
     return out
 
 
-def forecast(counts: list[int], height: int = 7, caption: str | None = None) -> Text:
+def forecast(counts: list[int], height: int = 7, caption: Text | None = None) -> Text:
     """A bar per day (today first) with eighth-block resolution and a scale on the left."""
     peak = max(counts, default=0)
     out = Text()
@@ -74,7 +74,9 @@ def forecast(counts: list[int], height: int = 7, caption: str | None = None) -> 
             if 2 * offset + index < len(axis):
                 axis[2 * offset + index] = char
     out.append("       " + "".join(axis).rstrip() + "\n", style="dim")
-    out.append(caption or f"{sum(counts)} review(s) due in the next {len(counts)} days", style="dim")
+    if caption is None:
+        caption = Text(f"{sum(counts)} review(s) due in the next {len(counts)} days", style="dim")
+    out.append_text(caption)
     return out
 
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from mlcards.store import stats
-from mlcards.study_plan import workload
+from mlcards.study_plan import interview_plan, workload
 from mlcards.tui import charts
 
 if TYPE_CHECKING:
@@ -81,13 +81,20 @@ class StatsScreen(Screen[None]):
         )
         self._panel("#heatmap", "Reviews, last year").update(charts.heatmap(stats.review_heatmap(database, today), today))
         settings = self.mlcards.collection.settings
-        work = workload(database, settings, self.mlcards.now(), today)
+        plan = interview_plan(database, settings, self.mlcards.now(), today)
+        work = plan.forecast if plan is not None else workload(database, settings, self.mlcards.now(), today)
         totals = [work.total(day) for day in range(len(work.new))]
         reviews = sum(work.reviews(day) for day in range(len(work.new)))
         rule = "FSRS" if settings.scheduler == "fsrs" else "SM-2"
-        caption = f"{reviews} reviews and {sum(work.new)} new prompts in all"
-        if settings.interview_date is not None:
-            caption += f"; planned for {settings.interview_date.isoformat()}, within {settings.reviews_per_day} a day"
+        caption = Text(f"{reviews} reviews and {sum(work.new)} new prompts in all", style="dim")
+        if plan is not None and not plan.passed:
+            caption.append(f"; planned for {plan.interview.isoformat()}, within {plan.budget} a day", style="dim")
+            if not plan.budget_ok:
+                caption.append(
+                    f"\nOver budget: {plan.new_per_day} new a day needed, room for about {plan.sustainable} "
+                    "('mlcards plan' says what could be cut)",
+                    style="bold red",
+                )
         self._panel("#forecast", f"Workload, next {len(totals)} days (simulated under {rule})").update(
             charts.forecast(totals, caption=caption)
         )
