@@ -41,7 +41,7 @@ class MLCardsApp(App[None]):
     TITLE = "mlcards"
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),  # cut off the footer at 80 columns; ? and the palette list it
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # q or Esc are shown on each screen; ? lists it
     ]
 

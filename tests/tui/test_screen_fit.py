@@ -1,0 +1,69 @@
+"""Every screen fits 80x24 and uses 200x50: nothing cut off, covered or hidden at the small
+size, no lines too long to read at the large one. Each test pins a defect seen on a screenshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
+from tui_helpers import screen_text
+
+pytestmark = pytest.mark.asyncio
+
+SMALL, LARGE = (80, 24), (200, 50)
+LONG_DECK = """\
+id: test.long
+name: Core::Sequence Models and Transformers::Encoder, Decoder and Pre-training Objectives Compared
+source: A long source
+cards:
+  - id: masked-language-modelling-versus-causal-language-modelling
+    type: cloze
+    text: BERT masks {{c1::15%}} of tokens; GPT predicts the {{c2::next}} token.
+"""
+
+
+@pytest.fixture
+def long_names(collection):  # type: ignore[no-untyped-def]
+    (collection.roots[0] / "long.yaml").write_text(LONG_DECK, encoding="utf-8")
+    assert collection.sync().ok
+    return collection
+
+
+def bottom_line(app: App[Any]) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+async def test_home_keeps_every_count_on_screen_beside_a_long_deck_name(make_app, long_names) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#decks", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways scrolling
+        header = screen_text(app).splitlines()[2]
+        assert header.split() == ["Deck", "Unseen", "Learn", "Due", "Prompts"]
+        [line] = [line for line in screen_text(app).splitlines() if "Encoder, Decoder" in line]
+        assert "Compared" not in line and "…" in line  # cut with an ellipsis
+        assert line.split()[-4:] == ["2", "0", "0", "2"]  # and its counts beside it
+
+
+async def test_home_gives_a_long_deck_name_its_whole_width_on_a_wide_terminal(make_app, long_names) -> None:
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.pause()
+        assert "Encoder, Decoder and Pre-training Objectives Compared" in screen_text(app)
+
+
+@pytest.mark.parametrize("keys", [(), ("a",), ("a", "space"), ("t",)], ids=["home", "review-front", "review-back", "stats"])
+async def test_every_key_the_footer_shows_is_whole_at_80_columns(make_app, keys: tuple[str, ...]) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause()
+        footer_line = bottom_line(app)
+        shown = [key for key in app.screen.query(FooterKey) if key.description]
+        assert shown
+        for key in shown:
+            assert f"{key.key_display} {key.description}" in footer_line
