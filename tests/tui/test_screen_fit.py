@@ -11,6 +11,8 @@ from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 from tui_helpers import screen_text
 
+from mlcards.tui.review_widgets import AnswerBar
+
 pytestmark = pytest.mark.asyncio
 
 SMALL, LARGE = (80, 24), (200, 50)
@@ -67,3 +69,38 @@ async def test_every_key_the_footer_shows_is_whole_at_80_columns(make_app, keys:
         assert shown
         for key in shown:
             assert f"{key.key_display} {key.description}" in footer_line
+
+
+async def test_the_answer_bar_shows_each_grade_and_its_next_step_whole_at_80_columns(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("a", "space")
+        await pilot.pause()
+        bar = app.screen.query_one(AnswerBar)
+        drawn = screen_text(app).splitlines()[bar.region.y : bar.region.bottom]
+        labels = [choice.label for choice in bar._choices]
+        assert any(len(label) > bar.size.width // 4 for label in labels)  # too long for one line of a chip
+        for label in labels:
+            grade, next_step = label.split(" · ")
+            assert any(grade in line for line in drawn) and any(next_step in line for line in drawn)
+        assert "in 3 cards" in "\n".join(drawn)
+
+
+async def test_the_answer_bar_keeps_each_label_on_one_line_when_it_fits(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("a", "space")
+        await pilot.pause()
+        assert "1 Again · in 3 cards" in screen_text(app)
+
+
+async def test_on_a_wide_terminal_the_card_is_a_centred_column_of_readable_width(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("a", "space")
+        await pilot.pause()
+        card, bar = app.screen.query_one("#card").region, app.screen.query_one(AnswerBar).region
+        assert card.width <= 104 and bar.width == card.width
+        assert abs(card.x - (LARGE[0] - card.right)) <= 1  # as much room on the left as on the right
+        assert bar.x == card.x
+        assert "─" * 100 in screen_text(app) and "─" * 101 not in screen_text(app)
