@@ -3,6 +3,7 @@ size, no lines too long to read at the large one. Each test pins a defect seen o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 from tui_helpers import screen_text
 
+from mlcards.tui.browse import BrowseScreen
 from mlcards.tui.review_widgets import AnswerBar
 
 pytestmark = pytest.mark.asyncio
@@ -104,3 +106,40 @@ async def test_on_a_wide_terminal_the_card_is_a_centred_column_of_readable_width
         assert abs(card.x - (LARGE[0] - card.right)) <= 1  # as much room on the left as on the right
         assert bar.x == card.x
         assert "─" * 100 in screen_text(app) and "─" * 101 not in screen_text(app)
+
+
+async def test_browse_shows_the_question_column_at_80_columns(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert screen_text(app).splitlines()[4].split() == ["Deck", "Prompt", "State", "Due", "Question"]
+        assert "What is the target logit in CosFace?" in screen_text(app)
+
+
+async def test_browse_keeps_the_deletion_number_of_a_cut_cloze_id(make_app, long_names) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("b", *"masks")
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        rows = screen_text(app).splitlines()[table.region.y + 1 : table.region.y + 3]
+        assert re.search(r"masked-\S*… c1 ", rows[0]) and re.search(r"masked-\S*… c2 ", rows[1])
+
+
+async def test_browse_on_a_wide_terminal_shows_the_prompt_beside_the_list(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("b", *"cosface")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        results, detail = screen.query_one("#results").region, screen.query_one("#detail").region
+        assert detail.x >= results.right and detail.y == results.y  # beside, not below
+        assert detail.width <= 100  # the card's lines stay readable
+        assert results.height > SMALL[1]  # and the list has the whole height
+        table = screen.query_one("#results", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert "What is the target logit in CosFace?" in screen_text(app)
