@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
 from tui_helpers import screen_text
 
@@ -143,3 +143,54 @@ async def test_browse_on_a_wide_terminal_shows_the_prompt_beside_the_list(make_a
         table = screen.query_one("#results", DataTable)
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert "What is the target logit in CosFace?" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "200x50"])
+async def test_stats_panels_side_by_side_are_as_tall_as_each_other(make_app, size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("a", "space", "3", "escape", "t")
+        await pilot.pause()
+        counts, retention = (app.screen.query_one(name, Static).region for name in ("#state-counts", "#retention"))
+        assert counts.y == retention.y and counts.height == retention.height
+
+
+async def test_stats_on_a_wide_terminal_puts_the_heatmap_beside_the_forecast(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        heatmap, forecast, mastery = (app.screen.query_one(name).region for name in ("#heatmap", "#forecast", "#mastery"))
+        assert forecast.x >= heatmap.right and forecast.y == heatmap.y and forecast.height == heatmap.height
+        assert mastery.bottom <= LARGE[1] - 1  # everything shows without scrolling, above the footer
+        mastery_lines = [line for line in screen_text(app).splitlines()[mastery.y + 1 : mastery.bottom - 1]]
+        assert all(len(line[mastery.x + 2 : mastery.right - 2].rstrip()) <= 110 for line in mastery_lines)
+
+
+async def test_help_says_how_to_close_it_without_scrolling_at_80x24(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query_one("#help").max_scroll_y > 0  # the keys need scrolling here ...
+        assert "esc or ? closes" in screen_text(app)  # ... but not the way out
+
+
+async def test_help_shows_every_section_at_once_on_a_wide_terminal(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query_one("#help").max_scroll_y == 0
+        text = screen_text(app)
+        for words in (
+            "Everywhere",
+            "Home",
+            "Review",
+            "Browse",
+            "Stats",
+            "Mastery by deck/source",
+            "Browse search",
+            "esc or ? closes",
+        ):
+            assert words in text

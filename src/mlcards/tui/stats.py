@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -17,6 +18,9 @@ from mlcards.tui import charts
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
+
+
+CHARTS_SIDE_BY_SIDE_FROM = 150  # columns: room for the heatmap and the forecast in one row
 
 
 class StatsScreen(Screen[None]):
@@ -38,10 +42,14 @@ class StatsScreen(Screen[None]):
             with Horizontal(id="stats-numbers"):
                 yield Static(id="state-counts", classes="panel")
                 yield Static(id="retention", classes="panel")
-            yield Static(id="heatmap", classes="panel")
-            yield Static(id="forecast", classes="panel")
+            with Container(id="charts"):
+                yield Static(id="heatmap", classes="panel")
+                yield Static(id="forecast", classes="panel")
             yield Static(id="mastery", classes="panel")
         yield Footer(compact=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= CHARTS_SIDE_BY_SIDE_FROM, "wide")
 
     def on_mount(self) -> None:
         self.reload()
