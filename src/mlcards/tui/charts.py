@@ -76,7 +76,7 @@ def forecast(counts: list[int], height: int = 7) -> Text:
             if 2 * offset + index < len(axis):
                 axis[2 * offset + index] = char
     out.append("       " + "".join(axis).rstrip() + "\n", style="dim")
-    out.append(f"{sum(counts)} review(s) due in the next {len(counts)} days", style="dim")
+    out.append(f"{sum(counts)} prompt(s) due in the next {len(counts)} days", style="dim")
     return out
 
 

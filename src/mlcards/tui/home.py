@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.decktree import DeckNode, build_tree
-from mlcards.review import ReviewFilter, ReviewSession
+from mlcards.review import ReviewFilter
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
 from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
@@ -80,11 +80,7 @@ class HomeScreen(Screen[None]):
         ]
         self._fill_table()
         by_kind, days = answered_by_kind(database, today), streak(database, today)
-        # Counted from the queue a review of everything would build, so the numbers are exactly
-        # what `a` shows: daily limits, buried cards and held-back cloze siblings included.
-        queue = ReviewSession(database, self.mlcards.collection.settings, self.mlcards.now()).queued
-        due_today = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
-        new_today = len(queue) - due_today
+        due_today, new_today = self.mlcards.collection.review_now(self.mlcards.now())  # exactly what `a` shows
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
@@ -165,5 +161,7 @@ class HomeScreen(Screen[None]):
         if report.problems:
             self.notify(f"{len(report.problems)} problem(s) in deck files:\n{report.problems[0]}", severity="warning", timeout=15)
         else:
-            self.notify(f"Synced: {report.cards_added} new, {report.cards_updated} updated, {report.cards_removed} removed.")
+            self.notify(
+                f"Synced: {report.cards_added} card(s) added, {report.cards_updated} updated, {report.cards_removed} removed."
+            )
         self.reload()

@@ -59,9 +59,9 @@ class StatsScreen(Screen[None]):
         today = self.mlcards.today()
         counts = stats.state_counts(database, today)
         kept = stats.retention(database, today)
-        self._panel("#state-counts", "Cards by state").update(
+        self._panel("#state-counts", "Prompts by state").update(
             Text.assemble(
-                ("New       ", "blue"),
+                ("Unseen    ", "blue"),  # never answered: home's Unseen column
                 f"{counts.new:>6}\n",
                 ("Learning  ", "red"),
                 f"{counts.learning:>6}\n",
@@ -86,8 +86,8 @@ class StatsScreen(Screen[None]):
                 (f"Passed = graded Hard or better;\nmature = interval ≥ {stats.MATURE_INTERVAL} days.", "dim"),
             )
         )
-        self._panel("#heatmap", "Reviews, last year").update(charts.heatmap(stats.review_heatmap(database, today), today))
-        self._panel("#forecast", "Due in the next 30 days").update(charts.forecast(stats.due_forecast(database, today)))
+        self._panel("#heatmap", "Answers, last year").update(charts.heatmap(stats.review_heatmap(database, today), today))
+        self._panel("#forecast", "Prompts due in the next 30 days").update(charts.forecast(stats.due_forecast(database, today)))
         self._show_mastery()
 
     def _show_mastery(self) -> None:
