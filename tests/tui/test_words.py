@@ -76,3 +76,22 @@ async def test_a_sync_from_home_counts_the_cards_it_added(make_app, collection) 
         await pilot.pause()
         assert "Synced: 1 card(s) added, 0 updated, 0 removed." in screen_text(app)  # one card, two prompts
         assert re.search(r"of 8 unseen", screen_text(app))
+
+
+async def test_browse_names_a_never_answered_prompt_unseen_and_finds_it_by_that_name(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a", "space", "3", "escape", "b", *"is:unseen")
+        await pilot.pause()
+        screen = app.screen
+        assert [card.label for card in screen.found] == [
+            "arcface-logit",
+            "fp16-max c1",
+            "fp16-max c2",
+            "minimax",
+            "mode-collapse",
+        ]  # type: ignore[attr-defined]
+        table_rows = screen_text(app).splitlines()[5:10]
+        assert all(" unseen " in row for row in table_rows) and not any(" new " in row for row in table_rows)
+        assert "State unseen" in screen_text(app)  # the detail pane too
+        assert "is:unseen" in screen.query_one("#search").placeholder  # type: ignore[attr-defined]

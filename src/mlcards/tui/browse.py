@@ -23,7 +23,7 @@ from mlcards.render.latex_unicode import latex_to_unicode
 from mlcards.store.browse import IndexedCard, load_index, prompt_detail
 from mlcards.store.queue import set_suspended
 from mlcards.tui import cards
-from mlcards.tui.cardsearch import parse_query, search
+from mlcards.tui.cardsearch import SHOWN_STATES, parse_query, search
 from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
@@ -38,6 +38,12 @@ STATE_WIDTH = len("suspended")
 DUE_WIDTH = len("2025-03-14")
 NARROWEST_QUESTION = 20
 _STATE_STYLES = {"new": "blue", "learning": "red", "due": "green", "review": "", "suspended": "yellow", "buried": "dim"}
+
+
+def state_cell(state: str) -> Text:
+    """A prompt's state as the other screens name it: a never-answered prompt is "unseen" (home's
+    and stats' Unseen); "new" is what home calls today's share of them."""
+    return Text(SHOWN_STATES.get(state, state), style=_STATE_STYLES[state])
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class BrowseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Input(
             value=self.initial_query,
-            placeholder="words  tag:loss  deck:face  is:new|learning|due|review|suspended|buried",
+            placeholder="words  tag:loss  deck:face  is:unseen|learning|due|review|suspended|buried",
             id="search",
         )
         yield Static(id="match-count")
@@ -211,7 +217,7 @@ def _row(card: IndexedCard, widths: ColumnWidths) -> tuple[Text | str, ...]:
     return (
         _cell(card.deck_name.rsplit("::", 1)[-1]),
         prompt_cell(card, widths.prompt),
-        Text(card.state, style=_STATE_STYLES[card.state]),
+        state_cell(card.state),
         card.due.isoformat() if card.due else "",
         _cell(one_line(card.question)),
     )
@@ -232,7 +238,7 @@ def _detail(app: MLCardsApp, card: IndexedCard) -> Group:
     )
     schedule = Text.assemble(
         ("State ", "bold"),
-        (card.state, _STATE_STYLES[card.state]),
+        state_cell(card.state),
         f"  ·  due {card.due.isoformat() if card.due else '—'}  ·  interval {detail.interval}d  ·  "
         f"ease {detail.easiness_hundredths / 100:.2f}  ·  reps {detail.repetitions}  ·  lapses {detail.lapses}",
     )

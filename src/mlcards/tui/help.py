@@ -11,9 +11,7 @@ from textual.containers import Container, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-SEARCH_HELP = (
-    "Browse search: words must all appear; tag:NAME, deck:PART and is:new|learning|due|review|suspended|buried narrow it further."
-)
+SEARCH_HELP = "Browse search: words must all appear; tag:NAME, deck:PART and is:unseen|learning|due|review|suspended|buried narrow it further."
 CLOSE_HINT = "esc or ? closes"  # on the border: below the sections, 80x24 hid it under the scroll
 TWO_COLUMNS_FROM = 120  # columns: from here the sections sit in two columns and all fit at once
 
