@@ -1,6 +1,6 @@
 """Evaluate pylatexenc against mlcards' own LaTeX → Unicode renderer on every shipped formula.
 
-    .venv/bin/pip install pylatexenc   # not a dependency of mlcards: only this evaluation needs it
+    .venv/bin/pip install -e .   # pylatexenc comes with mlcards (render/latex_fallback.py borrows its symbols)
     PYTHONPATH=src .venv/bin/python bench/latex_pylatexenc.py [--examples N]
 
 Every `$…$` and `$$…$$` span of every card field in decks/ (cloze deletions opened to their
@@ -212,6 +212,11 @@ def main() -> None:
         print(f"  {verdict}: {number}")
     for line in differences[: args.examples]:
         print(f"    {line}")
+    from mlcards.render import latex_fallback
+
+    lent = sorted(name for name in latex_fallback._symbols() if name not in SUPPORTED_COMMANDS)
+    print(f"  lone symbols pylatexenc knows and our tables lack (latex_fallback lends them): {len(lent)}, e.g.")
+    print("    " + " ".join(f"\\{name} {latex_fallback.symbol(name)}" for name in lent if name.islower())[:300])
 
     print(f"\nFirst {args.examples} differing formulas (source | mlcards | pylatexenc):")
     shown = 0
