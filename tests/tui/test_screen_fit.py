@@ -53,6 +53,16 @@ async def test_home_keeps_every_count_on_screen_beside_a_long_deck_name(make_app
         assert line.split()[-4:] == ["2", "0", "0", "2"]  # and its counts beside it
 
 
+async def test_home_wraps_todays_line_rather_than_cutting_its_counts(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 24)) as pilot:  # what 80 columns leave for a long streak and thousands unseen
+        await pilot.pause()
+        today = app.screen.query_one("#today", Static)
+        assert today.region.height == 2
+        text = " ".join(screen_text(app).split())
+        assert "streak 0 days · 0 due · 5 new of 6 unseen" in text
+
+
 async def test_home_gives_a_long_deck_name_its_whole_width_on_a_wide_terminal(make_app, long_names) -> None:
     app = make_app()
     async with app.run_test(size=LARGE) as pilot:
