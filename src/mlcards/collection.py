@@ -36,6 +36,15 @@ class Collection:
     def today(self, now: datetime) -> date:
         return current_study_day(now, self.settings.day_start_hour, latest_answered_day(self.database.connection))
 
+    def review_now(self, now: datetime) -> tuple[int, int]:
+        """(due, new): the prompts a review of everything would show now, counted from the queue it
+        would build, so daily limits, buried prompts and held-back cloze siblings are included."""
+        from mlcards.review import ReviewSession
+
+        queue = ReviewSession(self.database, self.settings, now).queued
+        due = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
+        return due, len(queue) - due
+
     def deck_roots(self) -> list[Path]:
         return [shipped_decks_dir(), *registered_paths(self.database)]
 

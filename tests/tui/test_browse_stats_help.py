@@ -109,10 +109,10 @@ async def test_stats_show_heatmap_forecast_retention_counts_and_mastery(make_app
         assert isinstance(app.screen, StatsScreen)
         text = screen_text(app)
         for heading in (
-            "Cards by state",
+            "Prompts by state",
             "Retention",
-            "Reviews, last year",
-            "Due in the next 30 days",
+            "Answers, last year",
+            "Prompts due in the next 30 days",
             "Mastery by syllabus area",
         ):
             assert heading in text

@@ -43,7 +43,7 @@ class MLCardsApp(App[None]):
     TITLE = "mlcards"
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),  # cut off the footer at 80 columns; ? and the palette list it
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # q or Esc are shown on each screen; ? lists it
     ]
 
@@ -252,8 +252,8 @@ class MLCardsApp(App[None]):
         repeated = (self.action_change_theme, self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in repeated)
         yield SystemCommand("Home", "Go to the deck list", self.action_home)
-        yield SystemCommand("Study all due", "Review every due card in every deck", self.action_study_all)
-        yield SystemCommand("Browse cards", "Search cards by text, tag, deck and state", self.action_browse)
+        yield SystemCommand("Study all due", "Today's due and new prompts from every deck", self.action_study_all)
+        yield SystemCommand("Browse cards", "Search every prompt by text, tag, deck and state", self.action_browse)
         yield SystemCommand("Statistics", "Heatmap, forecast, retention and mastery per topic", self.action_stats)
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch between the light and dark themes", self.action_toggle_theme)

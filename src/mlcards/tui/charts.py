@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rich.constrain import Constrain
 from rich.table import Table
 from rich.text import Text
 
@@ -12,6 +13,7 @@ from mlcards.store.stats import AreaMastery
 _HEAT_STYLES = ("grey30", "green4", "green3", "green1", "bold bright_green")
 _BAR_EIGHTHS = " ▁▂▃▄▅▆▇█"
 _WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+MASTERY_WIDEST = 110  # columns: at 200 the numbers sat 150 columns away from their area's name
 
 
 def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> Text:
@@ -74,7 +76,7 @@ def forecast(counts: list[int], height: int = 7) -> Text:
             if 2 * offset + index < len(axis):
                 axis[2 * offset + index] = char
     out.append("       " + "".join(axis).rstrip() + "\n", style="dim")
-    out.append(f"{sum(counts)} review(s) due in the next {len(counts)} days", style="dim")
+    out.append(f"{sum(counts)} prompt(s) due in the next {len(counts)} days", style="dim")
     return out
 
 
@@ -90,7 +92,7 @@ def bar(fraction: float, width: int = 10) -> Text:
     return Text(text.ljust(width, "·"), style=style)
 
 
-def mastery_table(areas: list[AreaMastery]) -> Table:
+def mastery_table(areas: list[AreaMastery]) -> Constrain:
     table = Table(expand=True, box=None, header_style="bold", pad_edge=False)
     table.add_column("Area", ratio=1, overflow="ellipsis", no_wrap=True)
     table.add_column("Seen", justify="right")
@@ -106,4 +108,4 @@ def mastery_table(areas: list[AreaMastery]) -> Table:
             percent(area.retention),
             bar(area.mastery) + Text(f" {area.mastery:>4.0%}") + flag,
         )
-    return table
+    return Constrain(table, MASTERY_WIDEST)

@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.config import Settings
-from mlcards.decktree import build_tree
-from mlcards.review import ReviewFilter, ReviewSession
+from mlcards.decktree import DeckNode, build_tree
+from mlcards.review import ReviewFilter
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
 from mlcards.store.database import DatabaseError, open_database
 from mlcards.store.errors import explain
@@ -27,10 +27,20 @@ if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
 
 ALL_DECKS = ""  # the row key of the "All decks" row
+COUNT_COLUMNS = (("Unseen", "new"), ("Learn", "learning"), ("Due", "due"), ("Prompts", "total"))
+NARROWEST_DECK_COLUMN = 12
+CELL_PADDING = 2  # a DataTable cell's one space on each side
+SCROLLBAR_WIDTH = 2
 
 
 def _count(value: int, style: str) -> Text:
     return Text(str(value), style=style if value else "dim")
+
+
+def deck_column_width(table_width: int, names: list[str], counts_width: int) -> int:
+    """The Deck column's width: its longest name, but never so wide that the counts leave the screen."""
+    room = table_width - counts_width - CELL_PADDING - SCROLLBAR_WIDTH
+    return max(NARROWEST_DECK_COLUMN, min(max(map(len, names), default=0), room))
 
 
 class HomeScreen(Screen[None]):
@@ -46,6 +56,10 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, str, DeckNode, int]] = []  # (row key, name with its indent, counts, depth)
+
     @property
     def mlcards(self) -> MLCardsApp:
         return cast("MLCardsApp", self.app)
@@ -53,14 +67,13 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="today")
-        table: DataTable[Text | str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-        table.add_column("Deck", key="deck")
-        table.add_column("Unseen", key="new")  # never answered; the line above says how many come today
-        table.add_column("Learn", key="learning")
-        table.add_column("Due", key="due")
-        table.add_column("Prompts", key="total")
-        yield table
+        # Columns are added with the rows (see _fill_table): the Deck column's width follows the screen's.
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self._fill_table()
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown, so this is the only place counts are read.
@@ -71,34 +84,12 @@ class HomeScreen(Screen[None]):
         database = self.mlcards.collection.database
         today = self.mlcards.today()
         tree = build_tree(deck_counts(database, today))
-        table = cast("DataTable[Text | str]", self.query_one("#decks", DataTable))
-        selected = self.selected_deck()
-        table.clear()
-        table.add_row(
-            Text("All decks", style="bold"),
-            _count(tree.new, "bold blue"),
-            _count(tree.learning, "bold red"),
-            _count(tree.due, "bold green"),
-            str(tree.total),
-            key=ALL_DECKS,
-        )
-        for depth, node in tree.walk():
-            table.add_row(
-                Text("  " * (depth + 1) + visible_line(node.name)),
-                _count(node.new, "blue"),
-                _count(node.learning, "red"),
-                _count(node.due, "green"),
-                str(node.total),
-                key=node.path,
-            )
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self._rows = [(ALL_DECKS, "All decks", tree, -1)] + [
+            (node.path, "  " * (depth + 1) + visible_line(node.name), node, depth) for depth, node in tree.walk()
+        ]
+        self._fill_table()
         by_kind, days = answered_by_kind(database, today), streak(database, today)
-        # Counted from the queue a review of everything would build, so the numbers are exactly
-        # what `a` shows: daily limits, buried cards and held-back cloze siblings included.
-        queue = ReviewSession(database, self.mlcards.collection.settings, self.mlcards.now()).queued
-        due_today = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
-        new_today = len(queue) - due_today
+        due_today, new_today = self.mlcards.collection.review_now(self.mlcards.now())  # exactly what `a` shows
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
@@ -109,6 +100,36 @@ class HomeScreen(Screen[None]):
             (f" of {tree.new} unseen" if tree.new > new_today else "", "dim"),
         )
         self.query_one("#today", Static).update(summary)
+
+    def _fill_table(self) -> None:
+        """Rows and columns from the last counts read, the Deck column fitted to the table's width
+        (a long deck name is cut with an ellipsis rather than pushing the counts off screen)."""
+        table = cast("DataTable[Text | str]", self.query_one("#decks", DataTable))
+        selected = self.selected_deck()
+        count_widths = [
+            max(len(title), *(len(str(getattr(node, key))) for _, _, node, _ in self._rows)) for title, key in COUNT_COLUMNS
+        ]
+        counts_width = sum(width + CELL_PADDING for width in count_widths)
+        width = deck_column_width(table.size.width or self.size.width, [name for _, name, _, _ in self._rows], counts_width)
+        table.clear(columns=True)
+        table.add_column("Deck", key="deck", width=width)
+        for (title, key), count_width in zip(COUNT_COLUMNS, count_widths, strict=True):
+            table.add_column(
+                title, key=key, width=count_width
+            )  # "Unseen": never answered; the line above says how many come today
+        for key, name, node, depth in self._rows:
+            label = Text(name, style="bold" if depth < 0 else "", no_wrap=True, overflow="ellipsis")  # cut when drawn
+            style = "bold " if depth < 0 else ""
+            table.add_row(
+                label,
+                _count(node.new, style + "blue"),
+                _count(node.learning, style + "red"),
+                _count(node.due, style + "green"),
+                str(node.total),
+                key=key,
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
 
     def selected_deck(self) -> str | None:
         """The full name of the deck under the cursor; "" for all decks."""
@@ -149,7 +170,9 @@ class HomeScreen(Screen[None]):
         if report.problems:
             self.notify(f"{len(report.problems)} problem(s) in deck files:\n{report.problems[0]}", severity="warning", timeout=15)
         else:
-            self.notify(f"Synced: {report.cards_added} new, {report.cards_updated} updated, {report.cards_removed} removed.")
+            self.notify(
+                f"Synced: {report.cards_added} card(s) added, {report.cards_updated} updated, {report.cards_removed} removed."
+            )
         self.reload()
 
     def action_anki_sync(self) -> None:
