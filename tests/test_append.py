@@ -161,6 +161,15 @@ def test_a_file_without_a_final_line_break_or_with_windows_line_breaks_keeps_the
     assert loaded_card(new, "attention-scale").back == BASIC.back
 
 
+def test_blank_lines_after_the_last_cards_block_text_stay_between_the_cards_and_what_follows():
+    old = "id: a\nname: A\nsource: s\ncards:\n  - id: x\n    front: q\n    back: |\n      b\n\n\n# later\ntags: [t]\n"
+    new = append_card(old, BASIC).text
+    assert new.startswith(
+        "id: a\nname: A\nsource: s\ncards:\n  - id: x\n    front: q\n    back: |\n      b\n  - id: attention-scale\n"
+    )
+    assert new.endswith("      out of saturation.\n\n\n# later\ntags: [t]\n")
+
+
 def test_the_last_card_ending_in_a_kept_block_keeps_its_trailing_lines():
     old = "id: a\nname: A\nsource: s\ncards:\n  - id: x\n    front: q\n    back: |+\n      b\n\n\n"
     before = deck(old).cards[0].back

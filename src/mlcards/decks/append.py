@@ -117,6 +117,7 @@ class _Layout:
     content_end: int | None = None  # just past the last thing written inside the sequence
     close: int = 0  # a flow sequence's closing bracket
     last_block_scalar: tuple[int, int] | None = None  # where the file's last `|` or `>` text starts and ends
+    last_content_literal: tuple[int, str] | None = None  # the list's last content, if `|` text: its start and value
 
 
 def append_card(text: str, draft: CardDraft) -> Appended:
@@ -236,6 +237,8 @@ class _LayoutReader:
             layout.last_block_scalar = (start.index, end.index)
         if self.inside_cards:
             layout.content_end = end.index
+            literal = isinstance(event, ScalarEvent) and event.style == "|"
+            layout.last_content_literal = (start.index, event.value) if literal else None
         if len(self.stack) == 1 and self.stack[0].expecting_key:
             self.key = event.value if isinstance(event, ScalarEvent) else None
             layout.root_has_keys = True
@@ -380,6 +383,8 @@ def _append_to_block_list(text: str, layout: _Layout, draft: CardDraft, newline:
     assert layout.content_end is not None  # a block list with an item has content
     end = layout.content_end
     at = end if end > 0 and text[end - 1] == "\n" else _after_line(text, end)
+    if layout.last_content_literal is not None:
+        at = _after_literal_text(text, *layout.last_content_literal, end)
     card = _block_item(draft, dash_column, key_offset, max(DEFAULT_STEP, key_offset), newline)
     at = _settled(text, at, dash_column, card[0].endswith(newline * 2))
     lead = ""
@@ -388,6 +393,20 @@ def _append_to_block_list(text: str, layout: _Layout, draft: CardDraft, newline:
     elif len(layout.item_starts) > 1 and _blank_line_before(text, last) and not text[:at].endswith(("\n\n", "\n\r\n")):
         lead = newline  # the cards are separated by blank lines: so is the new one
     return _appended(text, layout, [(at, at, lead + card[0])], 0, len(lead), card)
+
+
+def _after_literal_text(text: str, start: int, value: str, end: int) -> int:
+    """Just past the last line of `|` text (from `start` to `end`), before the blank lines YAML
+    read after it: a new card there leaves them between the cards and what follows. With `|+`
+    those lines are part of the text, and the card goes after them, at `end`."""
+    header = _BLOCK_HEADER.search(text, start)
+    if header is None or "+" in header.group(1):
+        return end
+    content = value.rstrip("\n")
+    at = _after_line(text, start)  # past the header line
+    for _ in range(content.count("\n") + 1 if content else 0):
+        at = _after_line(text, at)
+    return at if at <= end and not text[at:end].strip() else end  # only blank lines may be passed over
 
 
 def _item_indentation(text: str, item_start: int) -> tuple[int, int]:
