@@ -12,46 +12,11 @@ _DELETION = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}")  # a cloze deletion r
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[a-z0-9]+")
 # Words every question has: an id made of them says nothing about this card.
-_FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "to",
-        "was",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "with",
-    ]
+_FILLER_WORDS = (
+    "a an and are as at be by can do does for from has have how in is it its of on or the this that these "
+    "those to was were what when where which who why with"
 )
+_FILLER = frozenset(_FILLER_WORDS.split())
 MAX_WORDS = 5
 MAX_LENGTH = 40
 FALLBACK = "card"
