@@ -82,14 +82,16 @@ def test_warnings_are_those_of_mlcards_check_and_name_their_field(deck_file: Pat
     check = check_new_card(deck_file, DECK, draft)
     assert check.ok
     assert [check.field_of(warning) for warning in check.warnings] == ["front", "back"]
-    add_card_to_file(deck_file, draft)
+    held = add_card_to_file(deck_file, draft, write_with_warnings=False)
+    assert held.ok and not held.written and deck_file.read_text(encoding="utf-8") == DECK
+    assert add_card_to_file(deck_file, draft).written
     assert [f"warning: {warning}" for warning in check.warnings] == check_output(deck_file, tmp_path)
 
 
 def test_a_valid_card_is_written_at_the_end_and_every_old_line_is_kept(deck_file: Path):
     draft = CardDraft("heads", CardKind.CLOZE, text="BERT-base has {{c1::12}} heads.", tags=("bert",), source="BERT paper")
     check = add_card_to_file(deck_file, draft)
-    assert check.ok and check.card is not None and check.card.ordinals == (1,)
+    assert check.ok and check.written and check.card is not None and check.card.ordinals == (1,)
     assert deck_file.read_text(encoding="utf-8") == DECK + (
         "  - id: heads\n    type: cloze\n    text: BERT-base has {{c1::12}} heads.\n    tags: [bert]\n    source: BERT paper\n"
     )

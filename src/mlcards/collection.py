@@ -68,9 +68,10 @@ class Collection:
                     found[resolved] = None
         return list(found)
 
-    def add_card(self, path: Path, draft: CardDraft) -> tuple[NewCardCheck, SyncReport]:
+    def add_card(self, path: Path, draft: CardDraft, write_with_warnings: bool = True) -> tuple[NewCardCheck, SyncReport]:
         """Write a new card at the end of one of the user's deck files, checked as `mlcards check`
-        checks the file (nothing is written on a problem), then sync so it can be studied."""
+        checks the file (nothing is written on a problem, nor on a warning unless
+        `write_with_warnings`), then sync so it can be studied."""
         from mlcards.decks.new_card import NewCardCheck, add_card_to_file  # the YAML loader only for what reads YAML
 
         if path.resolve() not in self.own_deck_files():
@@ -78,8 +79,8 @@ class Collection:
             return NewCardCheck(
                 path, problems=[Problem(path, 1, 1, "file", "this is not one of your deck files", fix)]
             ), SyncReport()
-        check = add_card_to_file(path, draft)
-        if not check.ok:
+        check = add_card_to_file(path, draft, write_with_warnings)
+        if not check.written:
             return check, SyncReport()
         return check, self.sync()
 

@@ -34,6 +34,7 @@ class NewCardCheck:
     card: CardSpec | None = None  # the new card as the loader reads it
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    written: bool = False  # the card is in the file now
 
     @property
     def ok(self) -> bool:
@@ -87,14 +88,15 @@ def check_new_card(path: Path, text: str, draft: CardDraft) -> NewCardCheck:
     return NewCardCheck(path, text, appended, card, warnings=warnings_for(replace(deck, cards=(card,))))
 
 
-def add_card_to_file(path: Path, draft: CardDraft) -> NewCardCheck:
-    """Check the card against the file as it is now and, if it passes, write it in atomically."""
+def add_card_to_file(path: Path, draft: CardDraft, write_with_warnings: bool = True) -> NewCardCheck:
+    """Check the card against the file as it is now and, if it passes, write it in atomically.
+    With `write_with_warnings` false, a card `mlcards check` would warn about is not written."""
     for _ in range(WRITE_ATTEMPTS):
         text, unreadable = read_deck_text(path)
         if text is None:
             return NewCardCheck(path, problems=unreadable)
         check = check_new_card(path, text, draft)
-        if not check.ok:
+        if not check.ok or (check.warnings and not write_with_warnings):
             return check
         assert check.appended is not None
         outcome = _replace_if_unchanged(path, text, check.appended.text)
@@ -102,7 +104,7 @@ def add_card_to_file(path: Path, draft: CardDraft) -> NewCardCheck:
             continue
         if isinstance(outcome, Problem):
             return replace(check, card=None, problems=[outcome])
-        return check
+        return replace(check, written=True)
     problem = Problem(
         path, 1, 1, "file", "the file kept changing while mlcards was adding the card", "save it in your editor, then try again"
     )
