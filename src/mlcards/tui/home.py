@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -12,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.decktree import build_tree
 from mlcards.review import ReviewFilter, ReviewSession
-from mlcards.store.counts import answered_by_kind, deck_counts, streak
+from mlcards.store.counts import answered_by_kind, deck_counts, deck_list, streak
 from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
 
@@ -33,6 +34,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "cram", "Cram"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
+        Binding("n", "new_card", "New card"),
         Binding("r", "refresh", "Sync"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -131,6 +133,15 @@ class HomeScreen(Screen[None]):
 
     def action_stats(self) -> None:
         self.mlcards.action_stats()
+
+    def action_new_card(self) -> None:
+        self.mlcards.action_new_card()
+
+    def deck_file_shown(self) -> Path | None:
+        """The file of the deck under the cursor (a new card goes there if it is the learner's)."""
+        selected = self.selected_deck()
+        files = {deck.name: deck.file_path for deck in deck_list(self.mlcards.collection.database)}
+        return Path(files[selected]) if selected in files else None
 
     def action_refresh(self) -> None:
         reports: list[SyncReport] = []
