@@ -161,6 +161,19 @@ def test_a_folder_that_cannot_be_written_leaves_the_file_as_it_was(shared_folder
     assert deck_file.read_text(encoding="utf-8") == DECK
 
 
+def test_a_full_disk_leaves_the_deck_file_as_it_was_and_no_temporary_file(small_disk):  # type: ignore[no-untyped-def]
+    deck_file = small_disk.path / "attention.yaml"
+    deck_file.write_text(DECK, encoding="utf-8")
+    small_disk.fill()
+    try:
+        check = add_card_to_file(deck_file, CardDraft("new", front="Q?", back="A" * 10_000, source="S"))
+    finally:
+        (small_disk.path / "filler").unlink()
+    assert not check.written and "No space left on device" in check.problems[0].message
+    assert deck_file.read_text(encoding="utf-8") == DECK
+    assert sorted(path.name for path in small_disk.path.iterdir()) == ["attention.yaml"]
+
+
 def test_the_collection_adds_only_to_the_users_own_files_and_syncs_the_new_card(deck_file: Path, tmp_path: Path):
     database = open_database(tmp_path / "mlcards.sqlite3")
     collection = Collection(database, Settings())
