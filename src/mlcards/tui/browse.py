@@ -22,6 +22,7 @@ from mlcards.markup import split_spans
 from mlcards.render.latex_unicode import latex_to_unicode
 from mlcards.scheduling.fsrs_rule import decay_of, recall_probability
 from mlcards.store.browse import IndexedCard, load_index, prompt_detail
+from mlcards.store.counts import deck_list
 from mlcards.store.queue import set_suspended
 from mlcards.tui import cards
 from mlcards.tui.cardsearch import SHOWN_STATES, parse_query, search
@@ -80,6 +81,7 @@ class BrowseScreen(Screen[None]):
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
         Binding("down", "focus_list", "To the list", show=False),  # from the search box; the list uses down itself
         Binding("s", "toggle_suspended", "Suspend/unsuspend"),  # reaches the screen only when the list has focus
+        Binding("ctrl+n", "new_card", "New card"),  # ctrl: a plain letter types into the search box
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -183,6 +185,36 @@ class BrowseScreen(Screen[None]):
         self.apply_filter(self.query_one("#search", Input).value)
         table.move_cursor(row=min(row, max(0, len(self.found) - 1)))
         self.notify(f"{card.label} {'suspended' if suspend else 'back in reviews'}.", timeout=3)
+
+    def action_new_card(self) -> None:
+        self.mlcards.action_new_card()
+
+    def deck_file_shown(self) -> Path | None:
+        """The file of the highlighted card's deck (a new card goes there if it is the learner's)."""
+        card = self.highlighted()
+        if card is None:
+            return None
+        detail, _ = prompt_detail(self.mlcards.collection.database, card.schedule_id)
+        return Path(detail.file_path)
+
+    def highlighted(self) -> IndexedCard | None:
+        row = self.query_one("#results", DataTable).cursor_row
+        return self.found[row] if 0 <= row < len(self.found) else None
+
+    def show_new_card(self, deck_id: str, card_id: str) -> None:
+        """List the card just added and select it, its detail below."""
+        self.index = load_index(self.mlcards.collection.database, self.mlcards.today())
+        self.query_one("#search", Input).value = card_id
+        self.apply_filter(card_id)
+        names = {deck.deck_id: deck.name for deck in deck_list(self.mlcards.collection.database)}
+        row = next(
+            (row for row, card in enumerate(self.found) if card.card_id == card_id and card.deck_name == names.get(deck_id)), 0
+        )
+        table = self.query_one("#results", DataTable)
+        table.move_cursor(row=row, animate=False)
+        table.focus()
+        if self.found:
+            self.show_detail(self.found[row])
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

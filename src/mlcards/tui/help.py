@@ -34,6 +34,7 @@ class HelpScreen(ModalScreen[None]):
         from mlcards.tui.app import MLCardsApp
         from mlcards.tui.browse import BrowseScreen
         from mlcards.tui.home import HomeScreen
+        from mlcards.tui.new_card import NewCardForm
         from mlcards.tui.review import ReviewScreen
         from mlcards.tui.stats import StatsScreen
 
@@ -47,6 +48,7 @@ class HelpScreen(ModalScreen[None]):
                     ("Review", ReviewScreen.BINDINGS),
                     ("Browse", BrowseScreen.BINDINGS),
                     ("Stats", StatsScreen.BINDINGS),
+                    ("New card form", NewCardForm.BINDINGS),
                 ):
                     yield Static(_bindings_table(title, list(bindings)), classes="help-section")
             yield Static(Text(SEARCH_HELP, style="dim"), classes="help-section")

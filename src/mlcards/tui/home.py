@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from mlcards.config import Settings
 from mlcards.decktree import DeckNode, build_tree
 from mlcards.review import ReviewFilter
-from mlcards.store.counts import answered_by_kind, deck_counts, streak
+from mlcards.store.counts import answered_by_kind, deck_counts, deck_list, streak
 from mlcards.store.database import DatabaseError, open_database
 from mlcards.store.errors import explain
 from mlcards.store.sync import SyncReport
@@ -50,6 +50,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "cram", "Cram"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
+        Binding("n", "new_card", "New card"),
         Binding("r", "refresh", "Sync"),
         # Listed in help and the palette; the footer keeps its room for the daily keys.
         Binding("y", "anki_sync", "Sync with Anki", show=False),
@@ -161,6 +162,15 @@ class HomeScreen(Screen[None]):
 
     def action_stats(self) -> None:
         self.mlcards.action_stats()
+
+    def action_new_card(self) -> None:
+        self.mlcards.action_new_card()
+
+    def deck_file_shown(self) -> Path | None:
+        """The file of the deck under the cursor (a new card goes there if it is the learner's)."""
+        selected = self.selected_deck()
+        files = {deck.name: deck.file_path for deck in deck_list(self.mlcards.collection.database)}
+        return Path(files[selected]) if selected in files else None
 
     def action_refresh(self) -> None:
         reports: list[SyncReport] = []
