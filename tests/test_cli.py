@@ -86,6 +86,16 @@ def test_plain_status_shows_a_deck_tree_with_counts(home: Path):
     assert any(line.startswith("All decks") for line in lines)
 
 
+def test_status_says_in_prompts_what_a_review_now_shows(home: Path):
+    status = status_json(home)
+    assert status["review_now"] == {"due": 0, "new": 20}  # a first day: new prompts up to new_cards_per_day
+    result = run(home, "status")
+    assert "A review now shows 0 due and 20 new prompt(s) (new prompts are limited per day)." in result.stdout
+    assert "Counts are prompts" in result.stdout
+    listed = " ".join(run(home, "--help").stdout.split())  # argparse wraps the command list
+    assert "unseen, learning, due, total and suspended prompts per deck, and what a review now shows" in listed
+
+
 def test_check_accepts_a_valid_deck_and_writes_nothing(home: Path, write_deck: WriteDeck):
     result = run(home, "check", str(write_deck(MY_DECK)))
     assert (result.returncode, result.stdout.strip()) == (0, "OK: 1 deck(s), 2 card(s), no problems.")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 from mlcards.decks.loader import load_paths
 from mlcards.markup import split_spans
 from mlcards.paths import shipped_decks_dir
+from mlcards.render import latex_fallback
 from mlcards.render.latex_unicode import SUPPORTED_COMMANDS, latex_to_unicode, unsupported_commands
 
 INLINE_CASES = [
@@ -311,3 +315,36 @@ def test_no_backslash_command_survives_in_any_shipped_formula() -> None:
 )
 def test_what_cannot_be_raised_in_unicode_is_grouped_so_it_reads_one_way(latex: str, shown: str):
     assert latex_to_unicode(latex) == shown
+
+
+@pytest.mark.parametrize("command", ["leqq", "therefore", "twoheadleftarrow", "boxminus"])
+def test_a_symbol_our_tables_lack_is_drawn_from_pylatexenc_not_named(command: str):
+    assert command not in SUPPORTED_COMMANDS  # not ours: pylatexenc's table lends it
+    shown = latex_to_unicode(f"a \\{command} b")
+    found = re.fullmatch(r"a (\S) b", shown)  # one symbol, spaced as a relation or an operator
+    assert found is not None and not found.group(1).isascii(), shown
+    assert unsupported_commands(f"a \\{command} b") == set()
+
+
+def test_a_borrowed_symbols_spacing_class_follows_its_unicode_character():
+    assert latex_fallback.kind_of("≦") == "rel"
+    assert latex_fallback.kind_of("↞") == "rel"
+    assert latex_fallback.kind_of("⊟") == "bin"
+    assert latex_fallback.kind_of("ℶ") == "ord"
+
+
+def test_rendering_every_shipped_formula_never_loads_pylatexenc():
+    """Our own tables cover the shipped decks: pylatexenc is imported only for a command they lack."""
+    probe = (
+        "import sys\n"
+        "from tests.test_latex_unicode import _shipped_math_spans\n"
+        "from mlcards.render.latex_unicode import latex_to_unicode, unsupported_commands\n"
+        "for _, source, display in _shipped_math_spans():\n"
+        "    latex_to_unicode(source, display=display)\n"
+        "    unsupported_commands(source)\n"
+        "print('pylatexenc' in sys.modules)\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1]
+    )
+    assert finished.stdout.strip() == "False"

@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    status = commands.add_parser("status", help="new, learning, due, total and suspended cards per deck")
+    status = commands.add_parser(
+        "status", help="unseen, learning, due, total and suspended prompts per deck, and what a review now shows"
+    )
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
     check = commands.add_parser("check", help="validate deck files without writing anything")
@@ -540,6 +542,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     today = collection.today(now)
     counts = deck_counts(collection.database, today)
     done, days = answered_on(collection.database, today), streak(collection.database, today)
+    due_now, new_now = collection.review_now(now)
     plan = interview_plan(collection.database, collection.settings, now, today)
     if as_json:
         payload = {
@@ -547,6 +550,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
             "scheduler": collection.settings.scheduler,
             "answered_today": done,
             "streak_days": days,
+            "review_now": {"due": due_now, "new": new_now},  # what `mlcards review` shows now (daily limits applied)
             "decks": [
                 {
                     "id": c.deck_id,
@@ -574,6 +578,8 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"{'All decks':<{width}}  {tree.new:>6} {tree.learning:>5} {tree.due:>5} {tree.total:>7} {tree.suspended:>5}", file=out)
     print("Counts are prompts: what you answer (a cloze card with c1 and c2 is two prompts).", file=out)
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
+    planned = " (planned for the interview)" if plan is not None and not plan.passed else " (new prompts are limited per day)"
+    print(f"A review now shows {due_now} due and {new_now} new prompt(s){planned}.", file=out)
     if plan is not None:
         print("", file=out)
         for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):

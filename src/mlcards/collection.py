@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcards.config import Settings, load_settings
 from mlcards.decks.edit import rewrite_card_id
@@ -23,6 +24,10 @@ from mlcards.store.identity import card_location, rename_card
 from mlcards.store.registry import register_paths, registered_paths, unregister_paths
 from mlcards.store.sync import SyncReport, sync
 
+if TYPE_CHECKING:
+    from mlcards.decks.append import CardDraft
+    from mlcards.decks.new_card import NewCardCheck
+
 FORK_HEADER_LINES = 3  # the comment a fork starts with: a card's line in the copy is its old line plus these
 
 
@@ -35,6 +40,15 @@ class Collection:
 
     def today(self, now: datetime) -> date:
         return current_study_day(now, self.settings.day_start_hour, latest_answered_day(self.database.connection))
+
+    def review_now(self, now: datetime) -> tuple[int, int]:
+        """(due, new): the prompts a review of everything would show now, counted from the queue it
+        would build, so daily limits, buried prompts and held-back cloze siblings are included."""
+        from mlcards.review import ReviewSession
+
+        queue = ReviewSession(self.database, self.settings, now).queued
+        due = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
+        return due, len(queue) - due
 
     def deck_roots(self) -> list[Path]:
         return [shipped_decks_dir(), *registered_paths(self.database)]
@@ -49,6 +63,38 @@ class Collection:
             dry_run=dry_run,
             yielding_roots=[shipped_decks_dir()],
         )
+
+    def own_deck_files(self) -> list[Path]:
+        """The deck files a new card can go into: those under the paths the user added. Shipped
+        decks are not among them: an upgrade replaces them, and a card written there with them."""
+        shipped = shipped_decks_dir().resolve()
+        found: dict[Path, None] = {}
+        for root in registered_paths(self.database):
+            try:
+                files = list(deck_files([root]))
+            except OSError:  # an unreadable folder: sync names it; it offers no file to write to
+                continue
+            for path in files:
+                resolved = path.resolve()
+                if resolved.is_file() and not resolved.is_relative_to(shipped):
+                    found[resolved] = None
+        return list(found)
+
+    def add_card(self, path: Path, draft: CardDraft, write_with_warnings: bool = True) -> tuple[NewCardCheck, SyncReport]:
+        """Write a new card at the end of one of the user's deck files, checked as `mlcards check`
+        checks the file (nothing is written on a problem, nor on a warning unless
+        `write_with_warnings`), then sync so it can be studied."""
+        from mlcards.decks.new_card import NewCardCheck, add_card_to_file  # the YAML loader only for what reads YAML
+
+        if path.resolve() not in self.own_deck_files():
+            fix = "choose one of your own deck files, or add this one with: mlcards add PATH"
+            return NewCardCheck(
+                path, problems=[Problem(path, 1, 1, "file", "this is not one of your deck files", fix)]
+            ), SyncReport()
+        check = add_card_to_file(path, draft, write_with_warnings)
+        if not check.written:
+            return check, SyncReport()
+        return check, self.sync()
 
     def add(self, paths: list[Path], now: datetime) -> tuple[SyncReport, list[Problem]]:
         """Validate, then register and sync; on any problem nothing is written."""

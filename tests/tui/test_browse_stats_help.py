@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tui_helpers import screen_text
 
+from mlcards.scheduling.fsrs_rule import FSRSSettings, scheduler_for
 from mlcards.tui.browse import BrowseScreen
 from mlcards.tui.help import HelpScreen
 from mlcards.tui.stats import StatsScreen
@@ -77,7 +78,8 @@ async def test_browse_shows_the_selected_cards_content_schedule_and_history(make
         assert "target logit in CosFace" in text
         assert "interval 1d" in text and "reps 1" in text and "ease 2.50" in text
         assert "Memory (FSRS)  ·  recall now 100%" in text  # answered today; FSRS's memory is kept under SM-2 too
-        assert "stability 2.3d" in text  # FSRS-6's default initial stability after Good
+        first_good = scheduler_for(FSRSSettings()).parameters[2]  # FSRS-6's initial stability after Good
+        assert f"stability {first_good:.1f}d" in text
         assert "Review history" in text
         assert "2025-03-14  Good" in text or ("2025-03-14" in text and "Good" in text)
         await pilot.press("enter", "down")  # into the table, which holds one row
@@ -107,9 +109,9 @@ async def test_stats_show_heatmap_forecast_retention_counts_and_mastery(make_app
         assert isinstance(app.screen, StatsScreen)
         text = screen_text(app)
         for heading in (
-            "Cards by state",
+            "Prompts by state",
             "Retention",
-            "Reviews, last year",
+            "Answers, last year",
             "Workload, next 30 days (simulated under SM-2)",
             "Mastery by syllabus area",
         ):

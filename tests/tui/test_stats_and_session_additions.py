@@ -9,6 +9,7 @@ from tui_helpers import FIXED_NOW
 from mlcards.config import Settings
 from mlcards.review import Answer, ReviewSession
 from mlcards.store import stats
+from mlcards.store.counts import deck_counts
 from mlcards.store.sync import sync
 
 TODAY = date(2025, 3, 14)
@@ -36,6 +37,16 @@ def test_forecast_puts_overdue_reviews_on_today(collection) -> None:
     assert len(forecast) == 30
     assert forecast[:2] == [1, 2]
     assert sum(forecast) == 3
+
+
+def test_forecast_counts_a_buried_prompt_on_the_day_it_comes_back_as_home_does(collection) -> None:
+    with collection.database.transaction() as connection:
+        connection.execute("UPDATE schedule SET due = '2025-03-10' WHERE id IN (1, 2)")  # both overdue
+        connection.execute("UPDATE schedule SET buried_until = '2025-03-15' WHERE id = 2")  # one buried until tomorrow
+    forecast = stats.due_forecast(collection.database, TODAY)
+    home_due = sum(deck.due for deck in deck_counts(collection.database, TODAY))
+    assert forecast[0] == home_due == 1
+    assert forecast[1] == 1
 
 
 def test_retention_splits_young_and_mature_reviews(collection) -> None:

@@ -122,12 +122,18 @@ def load_deck_file(path: Path) -> tuple[DeckSpec | None, list[Problem]]:
 
 
 def parse_deck_bytes(raw: bytes, path: Path) -> tuple[DeckSpec | None, list[Problem]]:
+    text, problems = decode_deck_bytes(raw, path)
+    if text is None:
+        return None, problems
+    return parse_deck_text(text, path)
+
+
+def decode_deck_bytes(raw: bytes, path: Path) -> tuple[str | None, list[Problem]]:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), []
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(path, line, 1, "file", "the file is not valid UTF-8", "save it with UTF-8 encoding")]
-    return parse_deck_text(text, path)
 
 
 def parse_deck_text(text: str, path: Path) -> tuple[DeckSpec | None, list[Problem]]:

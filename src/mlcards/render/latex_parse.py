@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mlcards.render import latex_fallback
 from mlcards.render import latex_symbols as symbols
 
 Kind = Literal["ord", "op", "bin", "rel", "open", "close", "punct", "inner"]
@@ -495,6 +496,8 @@ def _named_symbol(token: str) -> Symbol:
         return Symbol(symbols.CLOSING[token], "close")
     if token in symbols.AMBIGUOUS_DELIMITERS:
         return Symbol(symbols.AMBIGUOUS_DELIMITERS[token])
+    if name.isalpha() and (borrowed := latex_fallback.symbol(name)) is not None:
+        return Symbol(borrowed, latex_fallback.kind_of(borrowed))
     if name.isalpha():
         return Symbol(name, "op")  # an unknown command: its name, spaced like a function
     return Symbol(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from mlcards.render import latex_fallback
 from mlcards.render import latex_symbols as symbols
 from mlcards.render.latex_parse import (
     SUPPORTED_COMMANDS,
@@ -104,7 +105,7 @@ def latex_to_unicode(source: str, display: bool = False) -> str:
 
 def unsupported_commands(source: str) -> set[str]:
     """Control words in `source` that are printed by name because nothing better is known."""
-    return {name for name in commands_in(source) if name not in SUPPORTED_COMMANDS}
+    return {name for name in commands_in(source) if name not in SUPPORTED_COMMANDS and latex_fallback.symbol(name) is None}
 
 
 def _kind(node: Node) -> Kind | None:

@@ -76,11 +76,13 @@ def review_heatmap(database: Database, today: date, days: int = 365) -> dict[dat
 
 
 def due_forecast(database: Database, today: date, days: int = 30) -> list[int]:
-    """Reviews due on each of the next `days` days; index 0 is today and includes overdue cards."""
+    """Prompts due on each of the next `days` days; index 0 is today and includes overdue ones.
+    A buried prompt counts on the day it comes back, as the review queue shows it (and home counts it)."""
     end = today + timedelta(days=days - 1)
+    shown_on = "max(due, :today, coalesce(buried_until, :today))"
     rows = database.connection.execute(
-        "SELECT max(due, :today), count(*) FROM schedule "
-        "WHERE active AND NOT suspended AND due IS NOT NULL AND due <= :end GROUP BY max(due, :today)",
+        f"SELECT {shown_on}, count(*) FROM schedule "
+        f"WHERE active AND NOT suspended AND due IS NOT NULL AND {shown_on} <= :end GROUP BY {shown_on}",
         {"today": today.isoformat(), "end": end.isoformat()},
     ).fetchall()
     counts = [0] * days

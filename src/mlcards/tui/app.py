@@ -43,7 +43,7 @@ class MLCardsApp(App[None]):
     TITLE = "mlcards"
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),  # cut off the footer at 80 columns; ? and the palette list it
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # q or Esc are shown on each screen; ? lists it
     ]
 
@@ -70,6 +70,7 @@ class MLCardsApp(App[None]):
         self.sync_after_edit = sync_on_edit or collection.sync
         self.on_card_rendered: Callable[[], None] | None = None  # a hook for the benchmark
         self.not_saved: str | None = None  # why the app ended with a write refused, as printed on exit
+        self.last_card_target: Path | None = None  # the deck file the last new card went into
 
     # --- time ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -127,6 +128,28 @@ class MLCardsApp(App[None]):
 
         self.action_home()
         self.push_screen(StatsScreen())
+
+    def action_new_card(self) -> None:
+        """The new-card form, on the deck file of the deck or card the screen shows if it is the learner's."""
+        from mlcards.tui.new_card import AddedCard, NewCardForm, card_targets
+
+        if isinstance(self.screen, NewCardForm):
+            return
+        shown = getattr(self.screen, "deck_file_shown", lambda: None)()
+        targets = card_targets(self.collection)
+        paths = {target.path for target in targets}
+        chosen = next((path for path in (shown, self.last_card_target) if path in paths), None)
+
+        def added(result: AddedCard | None) -> None:
+            if result is None:
+                return
+            self.last_card_target = result.path
+            self.notify(result.message, title="New card", severity="information" if result.synced else "warning", timeout=10)
+            show = getattr(self.screen, "show_new_card", None)
+            if result.synced and show is not None:
+                show(result.deck_id, result.card_id)
+
+        self.push_screen(NewCardForm(targets, chosen), added)
 
     def action_help(self) -> None:
         from mlcards.tui.help import HelpScreen
@@ -284,8 +307,9 @@ class MLCardsApp(App[None]):
         repeated = (self.action_change_theme, self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in repeated)
         yield SystemCommand("Home", "Go to the deck list", self.action_home)
-        yield SystemCommand("Study all due", "Review every due card in every deck", self.action_study_all)
-        yield SystemCommand("Browse cards", "Search cards by text, tag, deck and state", self.action_browse)
+        yield SystemCommand("Study all due", "Today's due and new prompts from every deck", self.action_study_all)
+        yield SystemCommand("Browse cards", "Search every prompt by text, tag, deck and state", self.action_browse)
+        yield SystemCommand("New card", "Write a card into one of your deck files", self.action_new_card)
         yield SystemCommand("Statistics", "Heatmap, forecast, retention and mastery per topic", self.action_stats)
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch between the light and dark themes", self.action_toggle_theme)
@@ -313,6 +337,7 @@ class MLCardsApp(App[None]):
             "browse",
             "stats",
             "leave",
+            "new_card",
         }
         for binding in type(screen).BINDINGS:  # every action of the screen, enabled right now or not
             if not isinstance(binding, Binding) or not binding.description or binding.action in seen:

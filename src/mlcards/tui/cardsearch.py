@@ -1,7 +1,8 @@
 """The browser's card index: every prompt loaded once, then filtered in memory per keystroke.
 
 A query is words (all must appear in the card's text, id or deck) and `tag:`, `deck:` and
-`is:` terms, e.g. `softmax tag:loss deck:face is:due`.
+`is:` terms, e.g. `softmax tag:loss deck:face is:due`. A never-answered prompt is shown, and
+searched, as `unseen` (`is:new` still finds it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from mlcards.store.browse import IndexedCard
 __all__ = ["IndexedCard", "Query", "parse_query", "search"]
 
 STATES = tuple(status.value for status in PromptStatus)
+SHOWN_STATES = {PromptStatus.NEW.value: "unseen"}  # a status's name on screen where it differs
+_STATE_OF_NAME = {shown: state for state, shown in SHOWN_STATES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ def parse_query(query: str) -> Query:
         elif prefix == "deck":
             decks.append(value)
         elif prefix == "is":
+            value = _STATE_OF_NAME.get(value, value)
             (states if value in STATES else unknown).append(value)
         else:
             words.append(token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from rich.constrain import Constrain
 from rich.table import Table
 from rich.text import Text
 
@@ -12,6 +13,7 @@ from mlcards.store.stats import AreaMastery
 _HEAT_STYLES = ("grey30", "green4", "green3", "green1", "bold bright_green")
 _BAR_EIGHTHS = " ▁▂▃▄▅▆▇█"
 _WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+MASTERY_WIDEST = 110  # columns: at 200 the numbers sat 150 columns away from their area's name
 
 
 def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> Text:
@@ -75,7 +77,7 @@ def forecast(counts: list[int], height: int = 7, caption: Text | None = None) ->
                 axis[2 * offset + index] = char
     out.append("       " + "".join(axis).rstrip() + "\n", style="dim")
     if caption is None:
-        caption = Text(f"{sum(counts)} review(s) due in the next {len(counts)} days", style="dim")
+        caption = Text(f"{sum(counts)} prompt(s) due in the next {len(counts)} days", style="dim")
     out.append_text(caption)
     return out
 
@@ -92,7 +94,7 @@ def bar(fraction: float, width: int = 10) -> Text:
     return Text(text.ljust(width, "·"), style=style)
 
 
-def mastery_table(areas: list[AreaMastery]) -> Table:
+def mastery_table(areas: list[AreaMastery]) -> Constrain:
     table = Table(expand=True, box=None, header_style="bold", pad_edge=False)
     table.add_column("Area", ratio=1, overflow="ellipsis", no_wrap=True)
     table.add_column("Seen", justify="right")
@@ -108,4 +110,4 @@ def mastery_table(areas: list[AreaMastery]) -> Table:
             percent(area.retention),
             bar(area.mastery) + Text(f" {area.mastery:>4.0%}") + flag,
         )
-    return table
+    return Constrain(table, MASTERY_WIDEST)

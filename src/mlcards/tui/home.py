@@ -15,19 +15,23 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.config import Settings
-from mlcards.decktree import build_tree
-from mlcards.review import ReviewFilter, ReviewSession
-from mlcards.store.counts import answered_by_kind, deck_counts, streak
+from mlcards.decktree import DeckNode, build_tree
+from mlcards.review import ReviewFilter
+from mlcards.store.counts import answered_by_kind, deck_counts, deck_list, streak
 from mlcards.store.database import DatabaseError, open_database
 from mlcards.store.errors import explain
 from mlcards.store.sync import SyncReport
-from mlcards.study_plan import readiness
+from mlcards.study_plan import Readiness, readiness
 from mlcards.visible import visible_line
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
 
 ALL_DECKS = ""  # the row key of the "All decks" row
+COUNT_COLUMNS = (("Unseen", "new"), ("Learn", "learning"), ("Due", "due"), ("Prompts", "total"))
+NARROWEST_DECK_COLUMN = 12
+CELL_PADDING = 2  # a DataTable cell's one space on each side
+SCROLLBAR_WIDTH = 2
 
 
 def _count(value: int, style: str) -> Text:
@@ -38,19 +42,26 @@ def _readiness(value: float | None, style: str) -> Text:
     return Text("—" if value is None else f"{value:.0%}", style=style if value else "dim")
 
 
-def _interview_line(day: str, days_left: int, overall: float) -> Text:
-    if days_left <= 0:
-        when = "is today" if days_left == 0 else "has passed"
+def _interview_line(ready: Readiness) -> Text:
+    day, overall = ready.interview.isoformat(), f"{ready.overall:.0%}"
+    if ready.days_left <= 0:
+        when = "is today" if ready.days_left == 0 else "has passed"
         return Text.assemble(
-            ("Interview ", "bold"), f"{day} {when} · readiness {overall:.0%}", (" · i: change or clear the date", "dim")
+            ("Interview ", "bold"), f"{day} {when} · readiness {overall}", (" · i: change or clear the date", "dim")
         )
     return Text.assemble(
         ("Interview ", "bold"),
         day,
-        f" · {days_left} day{'s' if days_left != 1 else ''} left · ",
-        (f"readiness {overall:.0%}", "bold magenta"),
-        (" (predicted recall)", "dim"),
+        f" · {ready.days_left} day{'s' if ready.days_left != 1 else ''} left · ",
+        (f"readiness {overall}", "bold magenta"),
+        (" (predicted recall) · i: change", "dim"),
     )
+
+
+def deck_column_width(table_width: int, names: list[str], counts_width: int) -> int:
+    """The Deck column's width: its longest name, but never so wide that the counts leave the screen."""
+    room = table_width - counts_width - CELL_PADDING - SCROLLBAR_WIDTH
+    return max(NARROWEST_DECK_COLUMN, min(max(map(len, names), default=0), room))
 
 
 class HomeScreen(Screen[None]):
@@ -60,12 +71,19 @@ class HomeScreen(Screen[None]):
         Binding("c", "cram", "Cram"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
+        Binding("n", "new_card", "New card"),
         Binding("r", "refresh", "Sync"),
-        Binding("i", "interview_date", "Plan", tooltip="Interview date: set or clear it (new prompts are planned to it)"),
-        # Listed in help and the palette; the footer keeps its room for the daily keys.
+        # Listed in help and the palette; the footer keeps its room for the daily keys (at 80
+        # columns one more entry pushed Quit off it). The interview line names i while a date is set.
+        Binding("i", "interview_date", "Plan", show=False, tooltip="Interview date: set or clear it (new prompts are planned to it)"),
         Binding("y", "anki_sync", "Sync with Anki", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, str, DeckNode, int]] = []  # (row key, name with its indent, counts, depth)
+        self._ready: Readiness | None = None  # readiness for the interview date, per deck; None without a date
 
     @property
     def mlcards(self) -> MLCardsApp:
@@ -75,14 +93,13 @@ class HomeScreen(Screen[None]):
         yield Header()
         yield Static(id="today")
         yield Static(id="interview")
-        table: DataTable[Text | str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-        table.add_column("Deck", key="deck")
-        table.add_column("Unseen", key="new")  # never answered; the line above says how many come today
-        table.add_column("Learn", key="learning")
-        table.add_column("Due", key="due")
-        table.add_column("Prompts", key="total")
-        yield table
+        # Columns are added with the rows (see _fill_table): the Deck column's width follows the screen's.
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self._fill_table()
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown, so this is the only place counts are read.
@@ -94,43 +111,14 @@ class HomeScreen(Screen[None]):
         today = self.mlcards.today()
         tree = build_tree(deck_counts(database, today))
         settings = self.mlcards.collection.settings
-        ready = readiness(database, settings, self.mlcards.now(), today)
-        table = cast("DataTable[Text | str]", self.query_one("#decks", DataTable))
-        selected = self.selected_deck()
-        table.clear()
-        if (ready is None) == ("ready" in table.columns):  # the Ready column only while a date is set
-            if ready is None:
-                table.remove_column("ready")
-            else:
-                table.add_column("Ready", key="ready")
-        table.add_row(
-            Text("All decks", style="bold"),
-            _count(tree.new, "bold blue"),
-            _count(tree.learning, "bold red"),
-            _count(tree.due, "bold green"),
-            str(tree.total),
-            *([] if ready is None else [_readiness(ready.overall, "bold")]),
-            key=ALL_DECKS,
-        )
-        for depth, node in tree.walk():
-            table.add_row(
-                Text("  " * (depth + 1) + visible_line(node.name)),
-                _count(node.new, "blue"),
-                _count(node.learning, "red"),
-                _count(node.due, "green"),
-                str(node.total),
-                *([] if ready is None else [_readiness(ready.of(node.path), "")]),
-                key=node.path,
-            )
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self._ready = readiness(database, settings, self.mlcards.now(), today)  # None: no interview date
+        self._rows = [(ALL_DECKS, "All decks", tree, -1)] + [
+            (node.path, "  " * (depth + 1) + visible_line(node.name), node, depth) for depth, node in tree.walk()
+        ]
+        self._fill_table()
         by_kind, days = answered_by_kind(database, today), streak(database, today)
-        # Counted from the queue a review of everything would build, so the numbers are exactly
-        # what `a` shows: daily limits, buried cards and held-back cloze siblings included.
-        session = ReviewSession(database, settings, self.mlcards.now())
-        queue = session.queued
-        due_today = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
-        new_today = len(queue) - due_today
+        due_today, new_today = self.mlcards.collection.review_now(self.mlcards.now())  # exactly what `a` shows
+        planned = settings.interview_date is not None and today < settings.interview_date  # the plan's quota applies
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
@@ -138,14 +126,48 @@ class HomeScreen(Screen[None]):
             (f"{due_today} due", "green"),
             " · ",
             (f"{new_today} new", "blue"),
-            (f" of {tree.new} unseen" if tree.new > new_today and session.planned_for is None else "", "dim"),
-            (" (planned)" if session.planned_for else "", "dim"),
+            (f" of {tree.new} unseen" if tree.new > new_today and not planned else "", "dim"),
+            (" (planned)" if planned else "", "dim"),
         )
         self.query_one("#today", Static).update(summary)
         interview = self.query_one("#interview", Static)
-        interview.display = ready is not None
-        if ready is not None:
-            interview.update(_interview_line(ready.interview.isoformat(), ready.days_left, ready.overall))
+        interview.display = self._ready is not None
+        if self._ready is not None:
+            interview.update(_interview_line(self._ready))
+
+    def _fill_table(self) -> None:
+        """Rows and columns from the last counts read, the Deck column fitted to the table's width
+        (a long deck name is cut with an ellipsis rather than pushing the counts off screen)."""
+        table = cast("DataTable[Text | str]", self.query_one("#decks", DataTable))
+        selected = self.selected_deck()
+        count_widths = [
+            max(len(title), *(len(str(getattr(node, key))) for _, _, node, _ in self._rows)) for title, key in COUNT_COLUMNS
+        ]
+        counts_width = sum(width + CELL_PADDING for width in count_widths) + (0 if self._ready is None else 5 + CELL_PADDING)
+        width = deck_column_width(table.size.width or self.size.width, [name for _, name, _, _ in self._rows], counts_width)
+        table.clear(columns=True)
+        table.add_column("Deck", key="deck", width=width)
+        for (title, key), count_width in zip(COUNT_COLUMNS, count_widths, strict=True):
+            table.add_column(
+                title, key=key, width=count_width
+            )  # "Unseen": never answered; the line above says how many come today
+        ready = self._ready
+        if ready is not None:  # the Ready column only while an interview date is set
+            table.add_column("Ready", key="ready", width=5)
+        for key, name, node, depth in self._rows:
+            label = Text(name, style="bold" if depth < 0 else "", no_wrap=True, overflow="ellipsis")  # cut when drawn
+            style = "bold " if depth < 0 else ""
+            table.add_row(
+                label,
+                _count(node.new, style + "blue"),
+                _count(node.learning, style + "red"),
+                _count(node.due, style + "green"),
+                str(node.total),
+                *([] if ready is None else [_readiness(ready.overall if depth < 0 else ready.of(key), style.strip())]),
+                key=key,
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
 
     def selected_deck(self) -> str | None:
         """The full name of the deck under the cursor; "" for all decks."""
@@ -181,6 +203,15 @@ class HomeScreen(Screen[None]):
     def action_interview_date(self) -> None:
         self.mlcards.action_interview_date()
 
+    def action_new_card(self) -> None:
+        self.mlcards.action_new_card()
+
+    def deck_file_shown(self) -> Path | None:
+        """The file of the deck under the cursor (a new card goes there if it is the learner's)."""
+        selected = self.selected_deck()
+        files = {deck.name: deck.file_path for deck in deck_list(self.mlcards.collection.database)}
+        return Path(files[selected]) if selected in files else None
+
     def action_refresh(self) -> None:
         reports: list[SyncReport] = []
         if not self.mlcards.saved("Re-syncing the deck files", lambda: reports.append(self.mlcards.collection.sync())):
@@ -189,7 +220,9 @@ class HomeScreen(Screen[None]):
         if report.problems:
             self.notify(f"{len(report.problems)} problem(s) in deck files:\n{report.problems[0]}", severity="warning", timeout=15)
         else:
-            self.notify(f"Synced: {report.cards_added} new, {report.cards_updated} updated, {report.cards_removed} removed.")
+            self.notify(
+                f"Synced: {report.cards_added} card(s) added, {report.cards_updated} updated, {report.cards_removed} removed."
+            )
         self.reload()
 
     def action_anki_sync(self) -> None:

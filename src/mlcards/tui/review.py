@@ -224,7 +224,7 @@ class ReviewScreen(Screen[None]):
         for answer in Answer:
             lines.append(f"  {answer.name.title():<6} {counts.get(int(answer), 0)}\n")
         if self.set_aside:
-            lines.append(f"  {self.set_aside} card(s) suspended or buried\n")
+            lines.append(f"  {self.set_aside} prompt(s) suspended or buried\n")
         if self.session.cram:
             lines.append("\nCram session: no schedule was changed.\n", style="magenta")
         lines.append("\nPress escape for the deck list, u to undo the last answer.", style="dim")
@@ -295,23 +295,23 @@ class ReviewScreen(Screen[None]):
 
     def action_suspend(self) -> None:
         if not self.finished:
-            if not self.mlcards.saved("Suspending this card", self.session.suspend):
+            if not self.mlcards.saved("Suspending this prompt", self.session.suspend):
                 return
             self.set_aside += 1
             self.notify(
                 _CRAM_SKIP
                 if self.session.cram
-                else "Card suspended: browse (b on home), select it and press s to bring it back.",
+                else "Prompt suspended: browse (b on home), select it and press s to bring it back.",
                 timeout=4,
             )
             self._next()
 
     def action_bury(self) -> None:
         if not self.finished:
-            if not self.mlcards.saved("Burying this card", self.session.bury):
+            if not self.mlcards.saved("Burying this prompt", self.session.bury):
                 return
             self.set_aside += 1
-            self.notify(_CRAM_SKIP if self.session.cram else "Card buried until tomorrow.", timeout=3)
+            self.notify(_CRAM_SKIP if self.session.cram else "Prompt buried until tomorrow.", timeout=3)
             self._next()
 
     def action_edit(self) -> None:

@@ -56,6 +56,18 @@ def centred(text: str, width: int) -> str:
     return text[:width].center(width)
 
 
+LABEL_PARTS = " · "  # between a grade and what it leads to: "2 Hard · 16d, again today"
+
+
+def chip_lines(label: str, two_lines: bool) -> tuple[str, str, str]:
+    """A chip's three rows: the label on the middle one, or on two lines its grade on the middle
+    row and what follows the grade below it (at 80 columns "in 3 cards" lost its end)."""
+    if not two_lines or LABEL_PARTS not in label:
+        return "", label, ""
+    grade, rest = label.split(LABEL_PARTS, 1)
+    return "", grade, rest
+
+
 def chip_spans(width: int, count: int) -> list[tuple[int, int]]:
     """Split a row into `count` equal chips (start, end) with a one-cell gap between them."""
     usable = max(0, width - CHIP_GAP * (count - 1))
@@ -97,14 +109,15 @@ class AnswerBar(Widget):
             blank = Content(" " * width)
             return Content("\n").join([blank, Content.styled(centred(self._hint, width), "$text-muted"), blank])
         rows: list[list[Content]] = [[], [], []]
-        for choice, (start, end) in zip(self._choices, chip_spans(width, len(self._choices)), strict=True):
+        spans = chip_spans(width, len(self._choices))
+        # All chips or none on two lines, so the grades stay in one row.
+        two_lines = any(len(choice.label) > end - start for choice, (start, end) in zip(self._choices, spans, strict=True))
+        for choice, (start, end) in zip(self._choices, spans, strict=True):
             size = end - start
-            fill = Content.styled(" " * size, f"on {choice.colour}")
-            label = Content.styled(centred(choice.label, size), f"bold $text on {choice.colour}")
-            for row, part in zip(rows, (fill, label, fill), strict=True):
+            for row, line in zip(rows, chip_lines(choice.label, two_lines), strict=True):
                 if row:
                     row.append(Content(" " * CHIP_GAP))
-                row.append(part)
+                row.append(Content.styled(centred(line, size), f"bold $text on {choice.colour}"))
         return Content("\n").join(Content("").join(row) for row in rows)
 
     def on_click(self, event: events.Click) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -18,6 +19,9 @@ from mlcards.tui import charts
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
+
+
+CHARTS_SIDE_BY_SIDE_FROM = 150  # columns: room for the heatmap and the forecast in one row
 
 
 class StatsScreen(Screen[None]):
@@ -39,10 +43,14 @@ class StatsScreen(Screen[None]):
             with Horizontal(id="stats-numbers"):
                 yield Static(id="state-counts", classes="panel")
                 yield Static(id="retention", classes="panel")
-            yield Static(id="heatmap", classes="panel")
-            yield Static(id="forecast", classes="panel")
+            with Container(id="charts"):
+                yield Static(id="heatmap", classes="panel")
+                yield Static(id="forecast", classes="panel")
             yield Static(id="mastery", classes="panel")
         yield Footer(compact=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= CHARTS_SIDE_BY_SIDE_FROM, "wide")
 
     def on_mount(self) -> None:
         self.reload()
@@ -52,9 +60,9 @@ class StatsScreen(Screen[None]):
         today = self.mlcards.today()
         counts = stats.state_counts(database, today)
         kept = stats.retention(database, today)
-        self._panel("#state-counts", "Cards by state").update(
+        self._panel("#state-counts", "Prompts by state").update(
             Text.assemble(
-                ("New       ", "blue"),
+                ("Unseen    ", "blue"),  # never answered: home's Unseen column
                 f"{counts.new:>6}\n",
                 ("Learning  ", "red"),
                 f"{counts.learning:>6}\n",
@@ -79,7 +87,7 @@ class StatsScreen(Screen[None]):
                 (f"Passed = graded Hard or better;\nmature = interval ≥ {stats.MATURE_INTERVAL} days.", "dim"),
             )
         )
-        self._panel("#heatmap", "Reviews, last year").update(charts.heatmap(stats.review_heatmap(database, today), today))
+        self._panel("#heatmap", "Answers, last year").update(charts.heatmap(stats.review_heatmap(database, today), today))
         settings = self.mlcards.collection.settings
         plan = interview_plan(database, settings, self.mlcards.now(), today)
         work = plan.forecast if plan is not None else workload(database, settings, self.mlcards.now(), today)
