@@ -47,11 +47,11 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "study", "Study", priority=True),  # before the table turns enter into a selection
         Binding("a", "study_all", "Study all due"),
-        Binding("c", "cram", "Cram"),
+        Binding("c", "cram", "Cram", show=False),  # in help and the palette: the 80-column footer keeps the daily keys
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("n", "new_card", "New card"),
-        Binding("r", "refresh", "Sync"),
+        Binding("r", "refresh", "Reload decks", show=False),  # re-reads the YAML (also done at start); in help and the palette
         # Listed in help and the palette; the footer keeps its room for the daily keys.
         Binding("y", "anki_sync", "Sync with Anki", show=False),
         Binding("q", "app.quit", "Quit"),
