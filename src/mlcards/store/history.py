@@ -268,6 +268,25 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
             yield _log_row(row)
 
 
+def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | None) -> Iterator[tuple[int, int, int, int]]:
+    """Every answer (of the given decks) as (prompt, study day number, rating 1-4, log id), each
+    prompt's answers together and in the order given: what an FSRS optimizer reads of the log."""
+    cursor = connection.execute(
+        f"SELECT l.schedule_id, {_ORDINAL_OF_DAY}, l.grade, l.id FROM review_log l "
+        + (
+            ""
+            if deck_ids is None
+            else "JOIN schedule s ON s.id = l.schedule_id WHERE s.deck_id IN (SELECT value FROM json_each(?)) "
+        )
+        + "ORDER BY l.schedule_id, l.id",
+        () if deck_ids is None else (json.dumps(deck_ids),),
+    )
+    rating = _RATING_OF_GRADE
+    while batch := cursor.fetchmany(5_000):
+        for prompt, day, grade, log_id in batch:
+            yield prompt, day, rating[grade], log_id
+
+
 def _log_row(row: sqlite3.Row) -> dict[str, object]:
     reviewed_at, offset, kind, grade = row["reviewed_at"], row["utc_offset_minutes"], row["kind"], row["grade"]
     deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
