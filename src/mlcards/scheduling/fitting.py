@@ -126,9 +126,11 @@ class FitReport:
 def fit_and_compare(log: TrainingLog, in_use: tuple[float, ...] | None) -> FitReport:
     """Fit the log, then measure the fitted, the default and the kept parameters on that same log."""
     parameters = fit(log)
+    fitted, default = evaluate(parameters, log), evaluate(DEFAULT, log)
+    known = {parameters: fitted, DEFAULT: default}  # kept parameters are often one of these: each is measured once
     return FitReport(
         parameters=parameters,
-        fitted=evaluate(parameters, log),
-        default=evaluate(DEFAULT, log),
-        in_use=None if in_use is None else evaluate(in_use, log),
+        fitted=fitted,
+        default=default,
+        in_use=None if in_use is None else known.get(in_use) or evaluate(in_use, log),
     )
