@@ -245,7 +245,7 @@ LOG_COLUMNS = (
 )
 _RATING_OF_GRADE = {0: 1, 1: 1, 2: 1, 3: 2, 4: 3, 5: 4}
 _LOG_SQL = """
-SELECT l.id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
+SELECT l.id, l.schedule_id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
        l.interval_before, l.interval_after, l.due_after, l.scheduler, l.scheduler_settings, l.kind,
        l.repetitions_before, l.lapses_before, l.study_day, l.session_id
 FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk
@@ -263,9 +263,12 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
     cursor = connection.cursor()
     cursor.row_factory = sqlite3.Row
     cursor.execute(_LOG_SQL, parameters)
+    first_day: dict[int, str] = {}  # each prompt's first study day, from its first answer (kind "new")
     while batch := cursor.fetchmany(5_000):
         for row in batch:
-            yield _log_row(row)
+            if row["kind"] == "new":
+                first_day[row["schedule_id"]] = row["study_day"]
+            yield _log_row(row, on_first_day=first_day.get(row["schedule_id"]) == row["study_day"])
 
 
 def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | None) -> Iterator[tuple[int, int, int, int]]:
@@ -287,17 +290,19 @@ def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | No
             yield prompt, day, rating[grade], log_id
 
 
-def _log_row(row: sqlite3.Row) -> dict[str, object]:
+def _log_row(row: sqlite3.Row, on_first_day: bool) -> dict[str, object]:
     reviewed_at, offset, kind, grade = row["reviewed_at"], row["utc_offset_minutes"], row["kind"], row["grade"]
     deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
     moment = parse_timestamp(reviewed_at) or datetime.min
     local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
-    if kind == "new":
-        review_kind = 0
-    elif kind == "review":
-        review_kind = 1
-    else:  # a same-day repeat: relearning after a lapse, learning otherwise
-        review_kind = 2 if row["repetitions_before"] == 0 and row["lapses_before"] > 0 else 0
+    # Anki's revlog types as its FSRS optimizer reads them: it starts a prompt's history at its last
+    # run of learning entries, so only the first day's repeats may be learning.
+    if kind == "new" or (kind == "redrill" and on_first_day):
+        review_kind = 0  # the first answer and its same-day repeats: learning steps
+    elif kind == "redrill" and row["repetitions_before"] == 0 and row["lapses_before"] > 0:
+        review_kind = 2  # repeats after a lapse: relearning
+    else:
+        review_kind = 1  # a review, and a passed review repeated the same day (Anki would not repeat it)
     return {
         "reviewed_at": local.isoformat(timespec="seconds"),
         "deck_id": deck_id,
