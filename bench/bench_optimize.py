@@ -68,24 +68,20 @@ def build(folder: Path, answers: int) -> tuple[Path, int]:
 
 
 def anki_revlog(database_path: Path, anki_path: Path) -> int:
-    """The same answers as Anki revlog rows (id = the moment in ms, ease = the rating).
-
-    The revlog type follows Anki's meaning: 0 (learning) only on a prompt's first study day, so
-    Anki's optimizer keeps each prompt's whole history, as mlcards reads it; ids are spaced one
-    second apart from 09:00 UTC of the study day, so each answer falls in its own study day."""
+    """The same answers as Anki revlog rows, from `mlcards log`'s columns (ease = rating, type =
+    review_kind); ids are spaced one second apart from 09:00 UTC of the study day, so each answer
+    falls in its own study day for Anki too."""
     database = open_database(database_path)
     entries = []
-    first_day: dict[str, str] = {}
-    card_of: dict[str, int] = {}
+    card_of: dict[object, int] = {}
     per_day: dict[str, int] = {}
     for row in log_rows(database.connection, None, None):
-        key, day = str(row["prompt_key"]), str(row["study_day"])
-        first_day.setdefault(key, day)
-        card = card_of.setdefault(key, 1_600_000_000_000 + len(card_of))
+        day = str(row["study_day"])
+        card = card_of.setdefault(row["prompt_key"], 1_600_000_000_000 + len(card_of))
         second = per_day[day] = per_day.get(day, 0) + 1
-        stamp = int(datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC).timestamp()) * 1000 + second * 1000
-        kind = 0 if day == first_day[key] else 1
-        entries.append((stamp, card, row["rating"], row["interval_after_days"], row["interval_before_days"], 2500, 4000, kind))
+        stamp = (int(datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC).timestamp()) + second) * 1000
+        interval, last_interval = row["interval_after_days"], row["interval_before_days"]
+        entries.append((stamp, card, row["rating"], interval, last_interval, 2500, row["duration_ms"], row["review_kind"]))
     database.close()
     anki = AnkiCollection(str(anki_path))
     anki.db.executemany(
