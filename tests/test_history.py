@@ -7,16 +7,18 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlcards.collection import open_collection
 from mlcards.config import Settings
 from mlcards.review import Answer, AnsweredElsewhere, ReviewSession
 from mlcards.scheduling import sm2
+from mlcards.scheduling.rule import DEFAULT_RULE, RuleSettings
 from mlcards.store.database import Database, open_database
 from mlcards.store.history import answers_for_fitting, rebuild, record_answer
 from mlcards.store.sync import sync
@@ -34,9 +36,9 @@ def three_cards(database: Database, write_deck: WriteDeck) -> Database:
     return database
 
 
-def cached_equals_replay(database: Database) -> bool:
+def cached_equals_replay(database: Database, rule: RuleSettings = DEFAULT_RULE) -> bool:
     with database.transaction() as connection:
-        return rebuild(connection).changed == 0
+        return rebuild(connection, rule).changed == 0
 
 
 STEPS = st.lists(
@@ -45,25 +47,28 @@ STEPS = st.lists(
 )
 
 
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
-def test_after_any_answers_undos_and_days_every_schedule_equals_its_replay(tmp_path_factory, steps) -> None:  # type: ignore[no-untyped-def]
+def test_after_any_answers_undos_and_days_every_schedule_equals_its_replay(tmp_path_factory, scheduler, steps) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("replay")
     (folder / "deck.yaml").write_text(deck_yaml("demo", "Demo", 3), encoding="utf-8")
     database = open_database(folder / "mlcards.sqlite3")
+    chosen = Settings(new_cards_per_day=3, scheduler=scheduler)
     try:
         sync(database, [folder / "deck.yaml"])
         now = MONDAY
-        session = ReviewSession(database, Settings(new_cards_per_day=3), now)
+        session = ReviewSession(database, chosen, now)
         for action, answer in steps:
+            now += timedelta(minutes=3)  # FSRS's learning steps count minutes
             if action == "answer" and session.current is not None:
                 session.answer(answer, now)
             elif action == "undo" and session.can_undo:
                 session.undo(now)
             elif action == "next-day":
                 now += timedelta(days=1)
-                session = ReviewSession(database, Settings(new_cards_per_day=3), now)
-        assert cached_equals_replay(database)
+                session = ReviewSession(database, chosen, now)
+        assert cached_equals_replay(database, chosen.rule())
     finally:
         database.close()
 
@@ -249,3 +254,61 @@ def test_answers_for_fitting_are_each_prompts_answers_in_order_as_ratings_on_stu
     ]  # fmt: skip
     assert list(answers_for_fitting(database.connection, None)) == sorted(expected)
     assert list(answers_for_fitting(database.connection, ["demo"])) == sorted(expected[:4])
+
+
+def test_switching_to_fsrs_replays_every_prompt_and_switching_back_gives_sm2s_state_exactly(
+    tmp_path: Path, write_deck: WriteDeck
+):
+    config = tmp_path / "config.toml"
+    database_path = tmp_path / "switch.sqlite3"
+    collection = open_collection(database_path, config)
+    sync(collection.database, [write_deck(deck_yaml("demo", "Demo", 6))])
+    now = MONDAY
+    for day in range(12):  # twelve study days of answers under SM-2
+        session = ReviewSession(collection.database, Settings(new_cards_per_day=3), now + timedelta(days=day))
+        for turn in range(30):
+            if session.current is None:
+                break
+            session.answer(
+                [Answer.GOOD, Answer.AGAIN, Answer.EASY, Answer.HARD][turn % 4], now + timedelta(days=day, minutes=turn)
+            )
+    collection.close()
+    under_sm2 = rows(database_path, "SELECT * FROM schedule ORDER BY id")
+    log = rows(database_path, "SELECT * FROM review_log ORDER BY id")
+
+    config.write_text('scheduler = "fsrs"\n', encoding="utf-8")
+    collection = open_collection(database_path, config)
+    assert collection.rule_change is not None and collection.rule_change.answers == len(log)
+    collection.close()
+    under_fsrs = rows(database_path, "SELECT * FROM schedule ORDER BY id")
+    assert [row["due"] for row in under_fsrs] != [row["due"] for row in under_sm2]
+    for row in under_fsrs:  # each due day is the study day FSRS's due moment falls on
+        if row["fsrs_due"] is not None and row["redrill_on"] is None:
+            local_due = datetime.fromisoformat(row["fsrs_due"]).replace(tzinfo=UTC).astimezone(MONDAY.tzinfo)
+            assert row["due"] == (local_due - timedelta(hours=4)).date().isoformat()
+    assert rows(database_path, "SELECT * FROM review_log ORDER BY id") == log  # the log is never touched
+
+    config.write_text('scheduler = "sm2"\n', encoding="utf-8")
+    collection = open_collection(database_path, config)
+    assert collection.rule_change is not None
+    collection.close()
+    assert rows(database_path, "SELECT * FROM schedule ORDER BY id") == under_sm2
+    collection = open_collection(database_path, config)
+    assert collection.rule_change is None  # nothing to replay when the rule has not changed
+    collection.close()
+
+
+def test_answers_under_fsrs_record_its_name_and_settings_and_learning_steps_come_back_today(three_cards: Database):
+    chosen = Settings(new_cards_per_day=3, scheduler="fsrs", desired_retention=0.85)
+    session = ReviewSession(three_cards, chosen, MONDAY)
+    first = session.current
+    assert first is not None
+    assert session.next_step(first, Answer.AGAIN, MONDAY).wait == timedelta(minutes=1)
+    assert session.next_step(first, Answer.GOOD, MONDAY).wait == timedelta(minutes=10)
+    easy = session.next_step(first, Answer.EASY, MONDAY)
+    assert (easy.again_today, easy.wait) == (False, None) and easy.days is not None and easy.days >= 1
+    result = session.answer(Answer.GOOD, MONDAY)
+    assert result.again_today
+    (logged,) = rows(three_cards.path, "SELECT scheduler, scheduler_settings FROM review_log")
+    assert logged["scheduler"] == "fsrs" and json.loads(logged["scheduler_settings"])["desired_retention"] == 0.85
+    assert [card.card_id for card in session.queued].count(first.card_id) == 1  # the learning step is owed today

@@ -59,7 +59,10 @@ def test_a_card_answered_below_good_comes_back_the_same_day_without_moving_its_s
     session.answer(Answer.AGAIN, MONDAY)  # still below Good: once more
     session.answer(Answer.GOOD, MONDAY)  # now it is learned for today
     assert session.current is None
-    unmoved = {"redrill_on": None, "last_log_id": 0}  # only the re-drill mark and the last answer held change
+    # SM-2's schedule stands as the first answer set it: only the re-drill mark, the last answer
+    # held and FSRS's memory (which every answer moves, whichever rule schedules) change.
+    fsrs_memory = {"fsrs_phase", "fsrs_step", "fsrs_stability", "fsrs_difficulty", "fsrs_due", "last_reviewed"}
+    unmoved = {"redrill_on": None, "last_log_id": 0} | dict.fromkeys(fsrs_memory)
     assert schedule_of(five_cards.path, "demo", "c1") | unmoved == after_first | unmoved
     assert schedule_of(five_cards.path, "demo", "c1")["redrill_on"] is None
     kinds = [r["kind"] for r in rows(five_cards.path, "SELECT kind FROM review_log ORDER BY id")]

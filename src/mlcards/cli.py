@@ -200,6 +200,13 @@ def _report_database_error(error: DatabaseError, database_path: Path, err: TextI
 def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     now = datetime.now().astimezone()
     remove_leftovers(collection.database.path)
+    if collection.rule_change is not None and collection.rule_change.answers:
+        rule = "FSRS" if collection.settings.scheduler == "fsrs" else "SM-2"
+        print(
+            f"mlcards: the scheduling settings changed: {collection.rule_change.prompts} prompt(s) rescheduled under {rule} "
+            f"from {collection.rule_change.answers} logged answer(s); the log itself is unchanged",
+            file=err,
+        )
     # Before anything can change the database today, keep a copy of it.
     daily_backup(collection.database.path, collection.today(now), now, collection.settings.backups_to_keep)
     if args.command == "backup":
@@ -611,6 +618,15 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     return EXIT_OK
 
 
+def _as_toml(value: object) -> str:
+    """A setting as it would be written in config.toml."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_as_toml(item) for item in value) + "]"
+    return str(value)
+
+
 def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
     from mlcards.config import load_settings
 
@@ -627,5 +643,5 @@ def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
         return EXIT_UNUSABLE
     print(f"Settings file: {config_path}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
     for key, value in asdict(settings).items():
-        print(f"  {key} = {value}", file=out)
+        print(f"  {key} = {_as_toml(value)}", file=out)
     return EXIT_OK

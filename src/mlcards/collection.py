@@ -3,6 +3,7 @@ together. The CLI and the TUI are thin shells over this."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +17,8 @@ from mlcards.paths import shipped_decks_dir
 from mlcards.scheduling.days import current_study_day
 from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database, open_database
-from mlcards.store.history import RebuildReport, rebuild
+from mlcards.store.errors import explain
+from mlcards.store.history import RebuildReport, active_rule_fingerprint, rebuild
 from mlcards.store.identity import card_location, rename_card
 from mlcards.store.registry import register_paths, registered_paths, unregister_paths
 from mlcards.store.sync import SyncReport, sync
@@ -29,6 +31,7 @@ class Collection:
     database: Database
     settings: Settings
     config_path: Path | None = None  # where settings the app changes (the theme) are saved
+    rule_change: RebuildReport | None = None  # set when opening found the rule changed and replayed the log
 
     def today(self, now: datetime) -> date:
         return current_study_day(now, self.settings.day_start_hour, latest_answered_day(self.database.connection))
@@ -147,13 +150,33 @@ class Collection:
         return removed, self.sync()
 
     def rebuild(self) -> RebuildReport:
-        """Every prompt's schedule recomputed from the review log."""
+        """Every prompt's schedule recomputed from the review log under the configured rule."""
         with self.database.transaction() as connection:
-            return rebuild(connection)
+            return rebuild(connection, self.settings.rule())
+
+    def follow_configured_rule(self) -> RebuildReport | None:
+        """If the schedules were replayed under another rule or settings than the configured ones
+        (the learner switched to FSRS, changed its retention, or back), replay the log now."""
+        wanted = self.settings.rule()
+        if active_rule_fingerprint(self.database.connection) == wanted.fingerprint():
+            return None
+        with self.database.transaction() as connection:
+            if active_rule_fingerprint(connection) == wanted.fingerprint():  # another window just did it
+                return None
+            return rebuild(connection, wanted)
 
     def close(self) -> None:
         self.database.close()
 
 
 def open_collection(database_path: Path, config_path: Path) -> Collection:
-    return Collection(open_database(database_path), load_settings(config_path), config_path)
+    collection = Collection(open_database(database_path), load_settings(config_path), config_path)
+    try:
+        collection.rule_change = collection.follow_configured_rule()
+    except sqlite3.Error as error:
+        collection.close()
+        raise explain(error, database_path, "replaying the review log of") from error
+    except BaseException:
+        collection.close()
+        raise
+    return collection

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from mlcards.scheduling.fsrs_rule import FSRSSettings
+from mlcards.scheduling.rule import SCHEDULERS, RuleSettings
+
 
 class ConfigError(Exception):
     pass
@@ -23,10 +26,39 @@ class Settings:
     reviews_per_day: int = 200
     backups_to_keep: int = 14
     theme: str = "dark"  # the review app's colours: "dark" or "light" (Ctrl+T switches and remembers)
+    scheduler: str = "sm2"  # the rule that schedules: "sm2" or "fsrs"; switching replays the log
+    desired_retention: float = 0.9  # FSRS: the recall probability at which a prompt comes due
+    learning_steps: tuple[str, ...] = ("1m", "10m")  # FSRS: same-day steps of a new prompt
+    relearning_steps: tuple[str, ...] = ("10m",)  # FSRS: same-day steps after a lapse
     fsrs_parameters: tuple[float, ...] | None = None  # FSRS-6's w0..w20 fitted by `mlcards optimize`; None: FSRS's defaults
 
+    def rule(self) -> RuleSettings:
+        """The answer rule these settings choose."""
+        fsrs = FSRSSettings(
+            desired_retention=self.desired_retention,
+            learning_steps_minutes=tuple(step_minutes(step) for step in self.learning_steps),
+            relearning_steps_minutes=tuple(step_minutes(step) for step in self.relearning_steps),
+            day_start_hour=self.day_start_hour,
+        )
+        return RuleSettings(scheduler="fsrs" if self.scheduler == "fsrs" else "sm2", fsrs=fsrs)
 
-_CHOICES: dict[str, tuple[str, ...]] = {"theme": ("dark", "light")}
+
+_CHOICES: dict[str, tuple[str, ...]] = {"theme": ("dark", "light"), "scheduler": SCHEDULERS}
+_FRACTIONS: dict[str, tuple[float, float]] = {"desired_retention": (0.7, 0.99)}
+_STEP_LISTS = ("learning_steps", "relearning_steps")
+_MOST_STEPS = 10
+_STEP = re.compile(r"([1-9][0-9]{0,3})([mhd])")
+_MINUTES_PER_UNIT = {"m": 1, "h": 60, "d": 1440}
+
+
+def step_minutes(step: str) -> int:
+    """A learning step as written ("1m", "10m", "1h", "1d") in minutes."""
+    found = _STEP.fullmatch(step)
+    if found is None:
+        raise ValueError(f"not a step: {step!r}")
+    return int(found[1]) * _MINUTES_PER_UNIT[found[2]]
+
+
 _LIMITS: dict[str, tuple[int, int]] = {
     "day_start_hour": (0, 23),
     "new_cards_per_day": (0, 10_000),
@@ -37,10 +69,14 @@ _LIMITS: dict[str, tuple[int, int]] = {
 TEMPLATE = """\
 # mlcards settings. Delete a line to get its default back.
 day_start_hour = 4        # a study day starts at 04:00 local time (0-23)
-new_cards_per_day = 20    # new cards introduced per day
-reviews_per_day = 200     # due reviews shown per day
+new_cards_per_day = 20    # new prompts introduced per day
+reviews_per_day = 200     # due prompts shown per day
 backups_to_keep = 14      # daily database backups kept
 theme = "dark"            # the review app's colours: "dark" or "light" (Ctrl+T in the app switches and saves it)
+scheduler = "sm2"         # "sm2" or "fsrs"; switching recomputes every prompt from the review log
+desired_retention = 0.9   # FSRS: show a prompt when its predicted recall falls to this (0.7-0.99)
+learning_steps = ["1m", "10m"]   # FSRS: same-day steps for a new prompt (m, h or d)
+relearning_steps = ["10m"]       # FSRS: same-day steps after a forgotten review
 """
 
 
@@ -63,6 +99,24 @@ def load_settings(path: Path) -> Settings:
                 values[key] = fsrs_parameters_from(value)
             except ValueError as problem:
                 raise ConfigError(f"{path}:{_line_of(path, key)}: {problem}") from None
+            continue
+        if key in _FRACTIONS:
+            low_fraction, high_fraction = _FRACTIONS[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or not low_fraction <= value <= high_fraction:
+                raise ConfigError(f"{path}: '{key}' must be a number from {low_fraction} to {high_fraction}, got {value!r}")
+            values[key] = float(value)
+            continue
+        if key in _STEP_LISTS:
+            if (
+                not isinstance(value, list)
+                or len(value) > _MOST_STEPS
+                or not all(isinstance(step, str) and _STEP.fullmatch(step) for step in value)
+            ):
+                raise ConfigError(
+                    f'{path}: \'{key}\' must be a list of at most {_MOST_STEPS} steps such as ["1m", "10m", "1d"] '
+                    f"(a whole number of minutes m, hours h or days d), got {value!r}"
+                )
+            values[key] = tuple(value)
             continue
         if key in _CHOICES:
             if value not in _CHOICES[key]:

@@ -15,8 +15,9 @@ from enum import IntEnum
 
 from mlcards.config import Settings
 from mlcards.prompts import QueuedPrompt
-from mlcards.scheduling import sm2
+from mlcards.scheduling import fsrs_rule, sm2
 from mlcards.scheduling.days import current_study_day
+from mlcards.scheduling.prompt_state import PromptState, Review
 from mlcards.store import queue
 from mlcards.store.counts import answered_by_kind, latest_answered_day
 from mlcards.store.database import Database
@@ -44,6 +45,15 @@ class ReviewFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class NextStep:
+    """What an answer would do to the prompt on screen, for the answer bar."""
+
+    again_today: bool  # shown again in this study day
+    days: int | None  # days until due after today's answers; None: a repeat that leaves it as today's first answer set it
+    wait: timedelta | None = None  # FSRS learning steps: how long until the same-day repeat is due
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerResult:
     log_id: int | None  # None in cram mode, which writes nothing
     state: sm2.SM2State
@@ -67,7 +77,9 @@ class ReviewSession:
         self.cram = cram
         self.session_id = uuid.uuid4().hex  # names this window's answers in the log
         self.today = current_study_day(now, settings.day_start_hour, latest_answered_day(database.connection))
+        self.rule = settings.rule()
         self._random = random.Random(seed)
+        self._cached_states: dict[tuple[int, int], PromptState] = {}
         self._queue: deque[QueuedPrompt] = deque(self._build_queue())
         self._undo_stack: list[_Answered | _SetAside] = []
         self.answered = 0
@@ -119,6 +131,22 @@ class ReviewSession:
             return None if sm2.needs_redrill(int(answer)) else card.state.interval
         return sm2.next_state(None if card.is_new else card.state, int(answer)).interval
 
+    def next_step(self, card: QueuedPrompt, answer: Answer, now: datetime) -> NextStep:
+        """What `answer` would do now, under the active rule."""
+        if self.rule.scheduler == "sm2":
+            return NextStep(sm2.needs_redrill(int(answer)), self.preview_interval(card, answer))
+        key = (card.schedule_id, card.last_log_id)
+        state = self._cached_states.get(key)
+        if state is None:
+            with self.database.snapshot() as connection:
+                state, _ = cached_state(connection, card.schedule_id)
+            self._cached_states = {key: state}  # only the prompt on screen is asked about
+        after, _ = fsrs_rule.review(state, Review(int(answer), now, self.today), self.rule.fsrs)
+        again_today = after.redrill_on == self.today
+        assert after.fsrs is not None
+        wait = max(timedelta(0), after.fsrs.due_at - now) if again_today else None
+        return NextStep(again_today, after.interval, wait)
+
     def answer(self, answer: Answer | int, now: datetime, duration_ms: int = 0) -> AnswerResult:
         card = self.current
         if card is None:
@@ -143,10 +171,10 @@ class ReviewSession:
         with self.database.transaction() as connection:
             today = current_study_day(now, self.settings.day_start_hour, latest_answered_day(connection))
             recorded = record_answer(
-                connection, card.schedule_id, card.last_log_id, sm2.Review(grade, now, today), duration_ms, self.session_id
+                connection, card.schedule_id, card.last_log_id, Review(grade, now, today), duration_ms, self.session_id, self.rule
             )
         after = recorded.row.after
-        return AnswerResult(recorded.log_id, after.memory, after.due, sm2.needs_redrill(grade))
+        return AnswerResult(recorded.log_id, sm2.memory_of(after), after.due, after.redrill_on == today)
 
     def refresh_current(self) -> QueuedPrompt | None:
         """After AnsweredElsewhere: re-read the current prompt; it stays first only if it is still
@@ -162,7 +190,7 @@ class ReviewSession:
             return None
         fresh = replace(
             card,
-            state=state.memory,
+            state=sm2.memory_of(state),
             is_new=state.due is None,
             redrill=state.redrill_on == self.today,
             last_log_id=last_log_id,
@@ -186,7 +214,7 @@ class ReviewSession:
         card, result, queue_length = step.card, step.result, step.queue_length
         if result.log_id is not None:
             with self.database.transaction() as connection:
-                undo_answer(connection, result.log_id, self.session_id, now or datetime.now().astimezone())
+                undo_answer(connection, result.log_id, self.session_id, now or datetime.now().astimezone(), self.rule)
                 _, last_log_id = cached_state(connection, card.schedule_id)
             card = replace(card, last_log_id=last_log_id)
         if result.again_today:

@@ -75,7 +75,9 @@ async def test_browse_shows_the_selected_cards_content_schedule_and_history(make
         await browse(app, pilot, "cosface")
         text = screen_text(app)
         assert "target logit in CosFace" in text
-        assert "interval 1d" in text and "reps 1" in text
+        assert "interval 1d" in text and "reps 1" in text and "ease 2.50" in text
+        assert "Memory (FSRS)  ·  recall now 100%" in text  # answered today; FSRS's memory is kept under SM-2 too
+        assert "stability 2.3d" in text  # FSRS-6's default initial stability after Good
         assert "Review history" in text
         assert "2025-03-14  Good" in text or ("2025-03-14" in text and "Good" in text)
         await pilot.press("enter", "down")  # into the table, which holds one row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_helpers import FIXED_NOW
+from tui_helpers import FIXED_NOW, rows
 
 from conftest import TestCollection
 from mlcards.config import TEMPLATE, ConfigError, load_settings
@@ -37,3 +37,28 @@ def test_an_unknown_theme_in_the_settings_file_is_a_clear_error(tmp_path: Path) 
     config.write_text('theme = "purple"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="'theme' must be one of 'dark', 'light', got 'purple'"):
         load_settings(config)
+
+
+async def test_switching_the_scheduler_from_the_palette_reschedules_from_the_log_and_is_saved(
+    collection: TestCollection, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(TEMPLATE, encoding="utf-8")
+    collection.settings = load_settings(config)
+    collection.config_path = config
+    app = MLCardsApp(collection, now=FIXED_NOW)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("a", "space", "4", "escape")  # one answer under SM-2: Easy, due in 4 days
+        (sm2_due,) = rows(collection, "SELECT due FROM schedule WHERE last_log_id > 0")
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Scheduler: switch to FSRS" in titles
+        app.action_switch_scheduler()
+        await pilot.pause()
+        assert collection.settings.scheduler == "fsrs"
+        (fsrs_due,) = rows(collection, "SELECT due FROM schedule WHERE last_log_id > 0")
+        assert fsrs_due != sm2_due  # FSRS-6's default stability after Easy is about 8 days
+        assert any("Scheduling with FSRS: 1 prompt(s) rescheduled from 1 answer(s)" in n.message for n in app._notifications)
+        assert "Scheduler: switch to SM-2" in [command.title for command in app.get_system_commands(app.screen)]
+    text = config.read_text(encoding="utf-8")
+    assert 'scheduler = "fsrs"' in text and text.count("scheduler =") == 1 and "# a study day starts" in text
+    assert rows(collection, "SELECT count(*) FROM review_log") == [(1,)]  # the log is never touched

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tui_helpers import log_count, rows, schedule_of, schedules, screen_text
 
+from mlcards.config import Settings
 from mlcards.review import REDRILL_GAP, ReviewFilter
 from mlcards.store.sync import sync
 from mlcards.tui.review import ReviewScreen
@@ -227,6 +228,21 @@ async def test_a_card_taller_than_the_screen_scrolls_and_the_next_starts_at_the_
         await pilot.press("3")
         assert view.scroll_y == 0
         assert "A short card after the long one" in screen_text(app)
+
+
+async def test_under_fsrs_each_button_shows_its_learning_step_or_interval(make_app, collection) -> None:
+    collection.settings = Settings(scheduler="fsrs")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_review(app, pilot)
+        await pilot.press("space")
+        text = screen_text(app)
+        assert "1 Again · 1m" in text  # FSRS's first learning step
+        assert "2 Hard · 6m" in text  # halfway between the two steps, as FSRS does for Hard
+        assert "3 Good · 10m" in text
+        assert "4 Easy · " in text and "4 Easy · in" not in text
+        await pilot.press("3")
+        assert rows(collection, "SELECT scheduler FROM review_log") == [("fsrs",)]
 
 
 async def test_the_card_is_rewrapped_when_the_terminal_is_resized(make_app) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
+
+from mlcards.scheduling.prompt_state import INITIAL_EASINESS_HUNDREDTHS, NEW_PROMPT, LogRow, PromptState, Review
 
 MIN_GRADE = 0
 MAX_GRADE = 5
 PASSING_GRADE = 3  # below this the item is forgotten and its repetitions restart
 REDRILL_BELOW = 4  # items graded below this are repeated the same day until graded >= 4
 
-INITIAL_EASINESS_HUNDREDTHS = 250
 MIN_EASINESS_HUNDREDTHS = 130
 FIRST_INTERVAL = 1
 SECOND_INTERVAL = 6
@@ -92,42 +93,9 @@ class SM2Settings:
 DEFAULT_SETTINGS = SM2Settings()
 
 
-@dataclass(frozen=True, slots=True)
-class PromptState:
-    """Everything the schedule of one prompt holds, derived from its answers alone."""
-
-    repetitions: int = 0
-    interval: int = 0
-    easiness_hundredths: int = INITIAL_EASINESS_HUNDREDTHS
-    due: date | None = None  # None: never answered (new)
-    lapses: int = 0
-    last_reviewed: datetime | None = None
-    redrill_on: date | None = None  # the study day on which a same-day repeat is still owed
-
-    @property
-    def memory(self) -> SM2State:
-        return SM2State.from_hundredths(self.repetitions, self.interval, self.easiness_hundredths)
-
-
-NEW_PROMPT = PromptState()
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    """One answer as given: the grade, when, and the study day it counted for."""
-
-    grade: int
-    reviewed_at: datetime  # aware
-    study_day: date
-
-
-@dataclass(frozen=True, slots=True)
-class LogRow:
-    """What the log keeps of an answer: its kind and the state on either side of it."""
-
-    kind: str  # "new", "review", or "redrill" (a same-day repeat that does not move the schedule)
-    before: PromptState
-    after: PromptState
+def memory_of(state: PromptState) -> SM2State:
+    """SM-2's part of a prompt's state."""
+    return SM2State.from_hundredths(state.repetitions, state.interval, state.easiness_hundredths)
 
 
 def review(state: PromptState, answer: Review, settings: SM2Settings = DEFAULT_SETTINGS) -> tuple[PromptState, LogRow]:
@@ -142,8 +110,9 @@ def review(state: PromptState, answer: Review, settings: SM2Settings = DEFAULT_S
         after = replace(state, last_reviewed=answer.reviewed_at, redrill_on=answer.study_day if again_today else None)
     else:
         kind = "new" if state.due is None else "review"
-        memory = next_state(None if state.due is None else state.memory, answer.grade)
-        after = PromptState(
+        memory = next_state(None if state.due is None else memory_of(state), answer.grade)
+        after = replace(
+            state,
             repetitions=memory.repetitions,
             interval=memory.interval,
             easiness_hundredths=memory.easiness_hundredths,

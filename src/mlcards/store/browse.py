@@ -81,6 +81,8 @@ class PromptDetail:
     easiness_hundredths: int
     lapses: int
     last_reviewed: datetime | None
+    stability: float | None  # FSRS's memory (kept under either rule); None: never answered
+    difficulty: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ class HistoryEntry:
 
 _DETAIL_SQL = """
 SELECT c.front, c.back, c.text, c.extra, c.source, c.tags, d.file_path, c.line,
-       s.repetitions, s.interval, s.easiness, s.lapses, s.last_reviewed
+       s.repetitions, s.interval, s.easiness, s.lapses, s.last_reviewed, s.fsrs_stability, s.fsrs_difficulty
 FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id WHERE s.id = :id
 """
 _HISTORY_SQL = (
@@ -108,10 +110,11 @@ def prompt_detail(database: Database, schedule_id: int) -> tuple[PromptDetail, l
     with database.snapshot() as connection:
         row = connection.execute(_DETAIL_SQL, {"id": schedule_id}).fetchone()
         history = connection.execute(_HISTORY_SQL, {"id": schedule_id}).fetchall()
-    front, back, text, extra, source, tags, file_path, line, repetitions, interval, easiness, lapses, last_reviewed = row
+    (front, back, text, extra, source, tags, file_path, line, repetitions, interval, easiness, lapses, last_reviewed,
+     stability, difficulty) = row  # fmt: skip
     detail = PromptDetail(
         front, back, text, extra, source, tuple(tags.split()), file_path, line, repetitions, interval, easiness, lapses,
-        parse_timestamp(last_reviewed),
+        parse_timestamp(last_reviewed), stability, difficulty,
     )  # fmt: skip
     entries = [
         HistoryEntry(date.fromisoformat(day), grade, kind, after, duration) for day, grade, kind, after, duration in history

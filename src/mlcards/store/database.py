@@ -182,4 +182,6 @@ def _upgrade(database: Database, version: int) -> None:
 
     with database.transaction() as connection:
         upgrade(connection, version)
-        rebuild(connection)  # the schedule is a cache of the log: make sure it is exactly the replay
+        # The schedule is a cache of the log: make sure it is exactly the replay. Under SM-2, the
+        # rule every database before schema 5 used; a Collection configured otherwise replays again.
+        rebuild(connection)

@@ -12,10 +12,12 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
-from mlcards.scheduling import sm2
-from mlcards.store.rows import named, named_one
+from mlcards.scheduling import fsrs_rule, rule, sm2
+from mlcards.scheduling.fsrs_replay import replay_memories
+from mlcards.scheduling.prompt_state import NEW_PROMPT, FSRSMemory, LogRow, PromptState, Review, rating_of
+from mlcards.store.rows import named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
 
 
@@ -26,7 +28,7 @@ class AnsweredElsewhere(Exception):
 @dataclass(frozen=True, slots=True)
 class RecordedAnswer:
     log_id: int
-    row: sm2.LogRow
+    row: LogRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,10 @@ class RebuildReport:
     changed: int  # schedule rows whose cached state differed from the replay and were rewritten
 
 
-_STATE_COLUMNS = "repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id"
+_STATE_COLUMNS = (
+    "repetitions, interval, easiness, due, lapses, last_reviewed, redrill_on, last_log_id, "
+    "fsrs_phase, fsrs_step, fsrs_stability, fsrs_difficulty, fsrs_due"
+)
 _INSERT_LOG = (
     "INSERT INTO review_log (id, schedule_id, reviewed_at, study_day, grade, kind, duration_ms, "
     "repetitions_before, repetitions_after, interval_before, interval_after, easiness_before, easiness_after, "
@@ -52,23 +57,37 @@ _NEXT_LOG_ID = (
 )
 _UPDATE_STATE = (
     "UPDATE schedule SET repetitions = ?, interval = ?, easiness = ?, due = ?, lapses = ?, last_reviewed = ?, "
-    "redrill_on = ?, last_log_id = ? WHERE id = ?"
+    "redrill_on = ?, last_log_id = ?, fsrs_phase = ?, fsrs_step = ?, fsrs_stability = ?, fsrs_difficulty = ?, "
+    "fsrs_due = ? WHERE id = ?"
 )
+_ACTIVE_RULE_KEY = "active_rule"  # meta: the fingerprint of the rule the schedule rows were replayed under
 
 
-def cached_state(connection: sqlite3.Connection, schedule_id: int) -> tuple[sm2.PromptState, int]:
+def cached_state(connection: sqlite3.Connection, schedule_id: int) -> tuple[PromptState, int]:
     """The schedule row's state and the id of the last answer it holds."""
     row = named_one(connection, f"SELECT {_STATE_COLUMNS} FROM schedule WHERE id = ?", (schedule_id,))
     if row is None:
         raise LookupError(f"prompt {schedule_id} is not in the database")
-    state = sm2.PromptState(
+    last_reviewed = parse_timestamp(row["last_reviewed"])
+    memory = None
+    if row["fsrs_phase"] is not None and last_reviewed is not None:
+        memory = FSRSMemory(
+            phase=row["fsrs_phase"],
+            step=row["fsrs_step"],
+            stability=row["fsrs_stability"],
+            difficulty=row["fsrs_difficulty"],
+            due_at=parse_timestamp(row["fsrs_due"]) or last_reviewed,
+            last_review=last_reviewed,
+        )
+    state = PromptState(
         repetitions=row["repetitions"],
         interval=row["interval"],
         easiness_hundredths=row["easiness"],
         due=parse_day(row["due"]),
         lapses=row["lapses"],
-        last_reviewed=parse_timestamp(row["last_reviewed"]),
+        last_reviewed=last_reviewed,
         redrill_on=parse_day(row["redrill_on"]),
+        fsrs=memory,
     )
     return state, int(row["last_log_id"])
 
@@ -77,10 +96,10 @@ def record_answer(
     connection: sqlite3.Connection,
     schedule_id: int,
     seen_log_id: int,
-    answer: sm2.Review,
+    answer: Review,
     duration_ms: int,
     session_id: str,
-    settings: sm2.SM2Settings = sm2.DEFAULT_SETTINGS,
+    settings: rule.RuleSettings = rule.DEFAULT_RULE,
 ) -> RecordedAnswer:
     """Append one answer and move the prompt's state, inside the caller's write transaction.
 
@@ -90,7 +109,7 @@ def record_answer(
     state, last_log_id = cached_state(connection, schedule_id)
     if last_log_id != seen_log_id:
         raise AnsweredElsewhere(f"prompt {schedule_id} was answered in another window")
-    after, row = sm2.review(state, answer, settings)
+    after, row = rule.review(state, answer, settings)
     offset = answer.reviewed_at.utcoffset()
     (log_id,) = connection.execute(_NEXT_LOG_ID).fetchone()
     connection.execute(
@@ -115,8 +134,8 @@ def record_answer(
             timestamp(state.last_reviewed) if state.last_reviewed else None,
             day_text(state.redrill_on),
             None if offset is None else int(offset.total_seconds() // 60),
-            sm2.SCHEDULER_NAME,
-            settings.as_json(),
+            settings.scheduler,
+            settings.scheduler_settings_json(),
             session_id,
         ),
     )
@@ -124,7 +143,9 @@ def record_answer(
     return RecordedAnswer(log_id, row)
 
 
-def undo_answer(connection: sqlite3.Connection, log_id: int, session_id: str, now: datetime) -> sm2.PromptState:
+def undo_answer(
+    connection: sqlite3.Connection, log_id: int, session_id: str, now: datetime, settings: rule.RuleSettings = rule.DEFAULT_RULE
+) -> PromptState:
     """Take back one answer of this window: the row moves to review_undone and the prompt's state
     is replayed from the answers that remain (another window's later answers included)."""
     found = named_one(
@@ -142,41 +163,78 @@ def undo_answer(connection: sqlite3.Connection, log_id: int, session_id: str, no
         {**dict(found), "log_id": log_id, "undone_at": timestamp(now)},
     )
     connection.execute("DELETE FROM review_log WHERE id = ?", (log_id,))
-    return replay_prompt(connection, found["schedule_id"])
+    return replay_prompt(connection, found["schedule_id"], settings)
 
 
-def replay_prompt(connection: sqlite3.Connection, schedule_id: int) -> sm2.PromptState:
+def _answer_of(grade: int, reviewed_at: str, offset_minutes: int | None, study_day: str) -> Review:
+    """A logged answer as the rule saw it: on the learner's clock (FSRS's due moment becomes a
+    study day on that clock), UTC for answers logged before offsets were kept."""
+    moment = parse_timestamp(reviewed_at) or datetime.min.replace(tzinfo=UTC)
+    if offset_minutes is not None:
+        moment = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    return Review(grade, moment, date.fromisoformat(study_day))
+
+
+_ANSWERS_SQL = "SELECT id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log"
+
+
+def replay_prompt(
+    connection: sqlite3.Connection, schedule_id: int, settings: rule.RuleSettings = rule.DEFAULT_RULE
+) -> PromptState:
     """Recompute one prompt's cached state from its answers and store it."""
-    rows = connection.execute(
-        "SELECT id, grade, reviewed_at, study_day FROM review_log WHERE schedule_id = ? ORDER BY id", (schedule_id,)
-    ).fetchall()
-    state = sm2.replay(
-        sm2.Review(grade, parse_timestamp(at) or datetime.min, date.fromisoformat(day)) for _, grade, at, day in rows
-    )
+    rows = connection.execute(f"{_ANSWERS_SQL} WHERE schedule_id = ? ORDER BY id", (schedule_id,)).fetchall()
+    state = rule.replay((_answer_of(*row[1:]) for row in rows), settings)
     _write_state(connection, schedule_id, state, rows[-1][0] if rows else 0)
     return state
 
 
+def active_rule_fingerprint(connection: sqlite3.Connection) -> str | None:
+    """The rule the cached schedules were last replayed under (None: not recorded yet)."""
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (_ACTIVE_RULE_KEY,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # stored moments are UTC text without an offset
+_ONE_MICROSECOND = timedelta(microseconds=1)
 # julianday('0001-01-01') is 1721425.5 and Python's date.toordinal() of that day is 1.
 _ORDINAL_OF_DAY = "CAST(julianday(study_day) - 1721424.5 AS INTEGER)"
 
 
-def rebuild(connection: sqlite3.Connection) -> RebuildReport:
-    """Replay every answer in the log and rewrite each schedule whose cached state differs.
+def rebuild(connection: sqlite3.Connection, settings: rule.RuleSettings = rule.DEFAULT_RULE) -> RebuildReport:
+    """Replay every answer in the log under `settings` and rewrite each schedule whose cached
+    state differs; the database then records that its schedules follow these settings.
 
-    SQLite hands the rule (prompt, grade, day number) rows straight from its cursor, and rows are
-    compared as stored (text dates): a million answers make no Python object each.
+    Under SM-2, SQLite hands the rule (prompt, grade, day number) rows straight from its cursor
+    and a million answers make no Python object each; FSRS's memory, kept under both rules, is
+    computed by py-fsrs answer by answer. Rows are compared as stored (text dates).
     """
+    replayed = _replay_sm2(connection, settings) if settings.scheduler == "sm2" else _replay_fsrs(connection, settings)
+    never_answered = (0, 0, sm2.INITIAL_EASINESS_HUNDREDTHS, None, 0, None, None, 0, None, None, None, None, None)
+    changed = []
+    for schedule_id, *cached in connection.execute(f"SELECT id, {_STATE_COLUMNS} FROM schedule").fetchall():
+        state = replayed.get(schedule_id, never_answered)
+        if tuple(cached) != state:
+            changed.append((*state, schedule_id))
+    connection.executemany(_UPDATE_STATE, changed)
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_ACTIVE_RULE_KEY, settings.fingerprint()))
+    answered = int(connection.execute("SELECT count(*) FROM review_log").fetchone()[0])
+    return RebuildReport(prompts=len(replayed), answers=answered, changed=len(changed))
+
+
+def _replay_sm2(connection: sqlite3.Connection, settings: rule.RuleSettings) -> dict[int, tuple[object, ...]]:
+    """Every answered prompt's row as stored, SM-2 scheduling (the integer fast path) and FSRS's memory."""
     answers = connection.execute(f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY id")
-    states = sm2.replay_all(answers)
-    last_answers = {
-        row["schedule_id"]: (row["id"], row["reviewed_at"])
-        for row in named(
-            connection,
-            "SELECT l.schedule_id, l.id, l.reviewed_at FROM review_log l "
-            "JOIN (SELECT max(id) AS id FROM review_log GROUP BY schedule_id) AS last ON last.id = l.id",
-        )
-    }
+    states = sm2.replay_all(answers, settings.sm2)
+    last_answers: dict[int, tuple[int, str]] = {}
+
+    def answers_in_order() -> Iterator[tuple[int, int, int]]:
+        for log_id, schedule_id, grade, reviewed_at in connection.execute(
+            "SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY id"
+        ):
+            last_answers[schedule_id] = (log_id, reviewed_at)
+            yield schedule_id, grade, (datetime.fromisoformat(reviewed_at) - _NAIVE_EPOCH) // _ONE_MICROSECOND
+
+    memories = replay_memories(answers_in_order(), settings.fsrs)
     day_texts: dict[int, str] = {}
 
     def day_text_of(ordinal: int) -> str | None:
@@ -187,38 +245,51 @@ def rebuild(connection: sqlite3.Connection) -> RebuildReport:
             text = day_texts[ordinal] = date.fromordinal(ordinal).isoformat()
         return text
 
-    never_answered = (0, 0, sm2.INITIAL_EASINESS_HUNDREDTHS, None, 0, None, None, 0)
-    changed = []
-    for schedule_id, *cached in connection.execute(f"SELECT id, {_STATE_COLUMNS} FROM schedule").fetchall():
-        state = states.get(schedule_id)
-        if state is None:
-            replayed: tuple[object, ...] = never_answered
-        else:
-            repetitions, interval, easiness, due, lapses, redrill = state
-            log_id, reviewed_at = last_answers[schedule_id]
-            replayed = (repetitions, interval, easiness, day_text_of(due), lapses, reviewed_at, day_text_of(redrill), log_id)
-        if tuple(cached) != replayed:
-            changed.append((*replayed, schedule_id))
-    connection.executemany(_UPDATE_STATE, changed)
-    answered = int(connection.execute("SELECT count(*) FROM review_log").fetchone()[0])
-    return RebuildReport(prompts=len(states), answers=answered, changed=len(changed))
+    rows: dict[int, tuple[object, ...]] = {}
+    for schedule_id, (repetitions, interval, easiness, due, lapses, redrill) in states.items():
+        log_id, reviewed_at = last_answers[schedule_id]
+        rows[schedule_id] = (
+            repetitions, interval, easiness, day_text_of(due), lapses, reviewed_at, day_text_of(redrill), log_id,
+            *_memory_columns(memories[schedule_id]),
+        )  # fmt: skip
+    return rows
 
 
-def _write_state(connection: sqlite3.Connection, schedule_id: int, state: sm2.PromptState, last_log_id: int) -> None:
-    connection.execute(
-        _UPDATE_STATE,
-        (
-            state.repetitions,
-            state.interval,
-            state.easiness_hundredths,
-            day_text(state.due),
-            state.lapses,
-            timestamp(state.last_reviewed) if state.last_reviewed else None,
-            day_text(state.redrill_on),
-            last_log_id,
-            schedule_id,
-        ),
+def _replay_fsrs(connection: sqlite3.Connection, settings: rule.RuleSettings) -> dict[int, tuple[object, ...]]:
+    """Every answered prompt's row as stored, FSRS scheduling."""
+    states: dict[int, tuple[PromptState, int]] = {}
+    for log_id, schedule_id, *answer in connection.execute(
+        "SELECT id, schedule_id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log ORDER BY id"
+    ):
+        previous = states.get(schedule_id)
+        state, _ = fsrs_rule.review(previous[0] if previous else NEW_PROMPT, _answer_of(*answer), settings.fsrs)
+        states[schedule_id] = (state, log_id)
+    return {schedule_id: _state_columns(state, log_id) for schedule_id, (state, log_id) in states.items()}
+
+
+def _memory_columns(memory: FSRSMemory | None) -> tuple[object, ...]:
+    if memory is None:
+        return (None, None, None, None, None)
+    return (memory.phase, memory.step, memory.stability, memory.difficulty, timestamp(memory.due_at))
+
+
+def _state_columns(state: PromptState, last_log_id: int) -> tuple[object, ...]:
+    """A state as the schedule row stores it, in _STATE_COLUMNS order."""
+    return (
+        state.repetitions,
+        state.interval,
+        state.easiness_hundredths,
+        day_text(state.due),
+        state.lapses,
+        timestamp(state.last_reviewed) if state.last_reviewed else None,
+        day_text(state.redrill_on),
+        last_log_id,
+        *_memory_columns(state.fsrs),
     )
+
+
+def _write_state(connection: sqlite3.Connection, schedule_id: int, state: PromptState, last_log_id: int) -> None:
+    connection.execute(_UPDATE_STATE, (*_state_columns(state, last_log_id), schedule_id))
 
 
 # --- the log, out ------------------------------------------------------------------------
@@ -243,7 +314,6 @@ LOG_COLUMNS = (
     "session_id",
     "log_id",
 )
-_RATING_OF_GRADE = {0: 1, 1: 1, 2: 1, 3: 2, 4: 3, 5: 4}
 _LOG_SQL = """
 SELECT l.id, l.schedule_id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
        l.interval_before, l.interval_after, l.due_after, l.scheduler, l.scheduler_settings, l.kind,
@@ -284,10 +354,9 @@ def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | No
         + "ORDER BY l.schedule_id, l.id",
         () if deck_ids is None else (json.dumps(deck_ids),),
     )
-    rating = _RATING_OF_GRADE
     while batch := cursor.fetchmany(5_000):
         for prompt, day, grade, log_id in batch:
-            yield prompt, day, rating[grade], log_id
+            yield prompt, day, rating_of(grade), log_id
 
 
 def _log_row(row: sqlite3.Row, on_first_day: bool) -> dict[str, object]:
@@ -309,7 +378,7 @@ def _log_row(row: sqlite3.Row, on_first_day: bool) -> dict[str, object]:
         "card_id": card_id,
         "prompt": ordinal,
         "grade": grade,
-        "rating": _RATING_OF_GRADE[grade],
+        "rating": rating_of(grade),
         "duration_ms": row["duration_ms"],
         "interval_before_days": row["interval_before"],
         "interval_after_days": row["interval_after"],

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-SCHEMA_VERSION = 4  # each step up has a migration below, and store/models.py declares the result
+SCHEMA_VERSION = 5  # each step up has a migration below, and store/models.py declares the result
 
 
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
@@ -51,7 +51,20 @@ def _v3_to_v4(connection: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(connection: sqlite3.Connection) -> None:
+    """FSRS's memory of each prompt is kept beside the schedule (filled by the replay that follows
+    every upgrade), so readiness can be predicted and FSRS can schedule."""
+    for column in (
+        "fsrs_phase INTEGER",
+        "fsrs_step INTEGER",
+        "fsrs_stability FLOAT",
+        "fsrs_difficulty FLOAT",
+        "fsrs_due DATETIME",
+    ):
+        connection.execute(f"ALTER TABLE schedule ADD COLUMN {column}")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def upgrade(connection: sqlite3.Connection, from_version: int) -> None:

@@ -61,7 +61,8 @@ class Card(SQLModel, table=True):
 
 
 class Schedule(SQLModel, table=True):
-    """One reviewable prompt of a card (a basic card has one; a cloze one per cN) and its SM-2 state."""
+    """One reviewable prompt of a card (a basic card has one; a cloze one per cN) and its schedule:
+    a cache of replaying its answers under the active rule."""
 
     __table_args__ = (
         UniqueConstraint("card_pk", "ordinal"),
@@ -86,6 +87,12 @@ class Schedule(SQLModel, table=True):
     redrill_on: date | None = None  # the study day on which it still awaits a same-day re-drill
     # The newest answer replayed into this state: a window answers only from the state it showed.
     last_log_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # FSRS's memory of the prompt, kept whichever rule schedules (None: never answered).
+    fsrs_phase: int | None = None  # 1 learning, 2 review, 3 relearning
+    fsrs_step: int | None = None
+    fsrs_stability: float | None = None  # days until recall probability falls to 90%
+    fsrs_difficulty: float | None = None
+    fsrs_due: datetime | None = None  # when FSRS would show it next
 
 
 class ReviewLog(SQLModel, table=True):

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
 from mlcards.review import ReviewFilter, ReviewSession
 from mlcards.store.errors import DatabaseError, explain
+from mlcards.store.history import RebuildReport
 from mlcards.store.sync import SyncReport
 from mlcards.tui.home import HomeScreen
 from mlcards.visible import visible, visible_line
@@ -144,6 +146,35 @@ class MLCardsApp(App[None]):
                 f"The theme could not be saved in {config_path} ({error}); it applies until you quit.", severity="warning"
             )
 
+    def action_switch_scheduler(self) -> None:
+        """SM-2 <-> FSRS: every prompt is rescheduled from the review log, and the choice is saved."""
+        from mlcards.tui.review import ReviewScreen
+
+        if any(isinstance(screen, ReviewScreen) for screen in self.screen_stack):
+            self.notify("Leave the review first: its queue was built under the current scheduler.", severity="warning")
+            return
+        wanted = "fsrs" if self.collection.settings.scheduler == "sm2" else "sm2"
+        previous = self.collection.settings
+        self.collection.settings = replace(previous, scheduler=wanted)
+        reports: list[RebuildReport | None] = []
+        if not self.saved("The scheduler switch", lambda: reports.append(self.collection.follow_configured_rule())):
+            return
+        name = "FSRS" if wanted == "fsrs" else "SM-2"
+        report = reports[0]
+        rescheduled = (
+            f"{report.prompts} prompt(s) rescheduled from {report.answers} answer(s)" if report else "nothing to reschedule"
+        )
+        config_path = self.collection.config_path
+        kept = ""
+        if config_path is not None:
+            try:
+                save_setting(config_path, "scheduler", wanted)
+            except (OSError, tomllib.TOMLDecodeError) as error:
+                kept = f" It could not be saved in {config_path} ({error}): the next start goes back to {previous.scheduler}."
+        self.notify(f"Scheduling with {name}: {rescheduled}; the review log is unchanged.{kept}", title="Scheduler")
+        if isinstance(self.screen, HomeScreen):
+            self.screen.reload()
+
     # --- notices ------------------------------------------------------------------------
     def notify(
         self,
@@ -226,8 +257,25 @@ class MLCardsApp(App[None]):
         yield SystemCommand("Statistics", "Heatmap, forecast, retention and mastery per topic", self.action_stats)
         yield SystemCommand("Help", "Every key binding", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch between the light and dark themes", self.action_toggle_theme)
+        other = "FSRS" if self.collection.settings.scheduler == "sm2" else "SM-2"
+        yield SystemCommand(
+            f"Scheduler: switch to {other}",
+            "Reschedule every prompt from the review log under the other rule (saved in config.toml)",
+            self.action_switch_scheduler,
+        )
         # Actions the entries above already offer are not listed again from the screen's bindings.
-        seen = {"help", "toggle_theme", "quit", "app.quit", "command_palette", "study_all", "browse", "stats", "leave"}
+        seen = {
+            "help",
+            "toggle_theme",
+            "switch_scheduler",
+            "quit",
+            "app.quit",
+            "command_palette",
+            "study_all",
+            "browse",
+            "stats",
+            "leave",
+        }
         for binding in type(screen).BINDINGS:  # every action of the screen, enabled right now or not
             if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
                 continue

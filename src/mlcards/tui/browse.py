@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from mlcards.markup import split_spans
 from mlcards.render.latex_unicode import latex_to_unicode
+from mlcards.scheduling.fsrs_rule import decay_of, recall_probability
 from mlcards.store.browse import IndexedCard, load_index, prompt_detail
 from mlcards.store.queue import set_suspended
 from mlcards.tui import cards
@@ -165,12 +166,21 @@ def _detail(app: MLCardsApp, card: IndexedCard) -> Group:
         ),
         style="dim",
     )
+    under_sm2 = app.collection.settings.scheduler == "sm2"
     schedule = Text.assemble(
         ("State ", "bold"),
         (card.state, _STATE_STYLES[card.state]),
         f"  ·  due {card.due.isoformat() if card.due else '—'}  ·  interval {detail.interval}d  ·  "
-        f"ease {detail.easiness_hundredths / 100:.2f}  ·  reps {detail.repetitions}  ·  lapses {detail.lapses}",
+        + (f"ease {detail.easiness_hundredths / 100:.2f}  ·  " if under_sm2 else "")
+        + f"reps {detail.repetitions}  ·  lapses {detail.lapses}",
     )
+    if detail.stability is not None and detail.difficulty is not None and detail.last_reviewed is not None:
+        elapsed = (app.now() - detail.last_reviewed).total_seconds() / 86_400
+        recall = recall_probability(detail.stability, elapsed, decay_of(app.collection.settings.rule().fsrs))
+        schedule.append(
+            f"\nMemory (FSRS)  ·  recall now {recall:.0%}  ·  stability {detail.stability:.1f}d  ·  "
+            f"difficulty {detail.difficulty:.1f}/10"
+        )
     log = Table(title="Review history", title_justify="left", box=None, header_style="bold", pad_edge=False)
     for column in ("Day", "Answer", "Kind", "Next interval", "Time"):
         log.add_column(column)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -22,8 +22,7 @@ from textual.widgets import Footer, Static
 
 from mlcards.collection import FORK_HEADER_LINES
 from mlcards.decks.problems import Problem
-from mlcards.review import REDRILL_GAP, Answer, AnsweredElsewhere, QueuedPrompt, ReviewSession
-from mlcards.scheduling import sm2
+from mlcards.review import REDRILL_GAP, Answer, AnsweredElsewhere, NextStep, QueuedPrompt, ReviewSession
 from mlcards.tui import cards
 from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
 from mlcards.tui.fork_offer import EDIT_SHIPPED, FORK, ForkOffer
@@ -47,14 +46,26 @@ _CRAM_SKIP = "Skipped for this cram session (cram changes nothing stored: suspen
 LONGEST_COUNTED_ANSWER_MS = 120_000  # a learner who walked away is not 20 minutes slow
 
 
-def next_step_label(answer: Answer, days: int | None) -> str:
-    """What the learner will see next after this answer: Again brings the card back within this
-    session (its one-day interval starts after that), Hard also repeats it today, on top of its interval."""
-    if answer is Answer.AGAIN or days is None:
+def next_step_label(answer: Answer, step: NextStep) -> str:
+    """What the learner will see next after this answer. Under SM-2, Again brings the card back
+    within this session (its one-day interval starts after that) and Hard also repeats it today,
+    on top of its interval; under FSRS a learning step names its wait ("1m", "10m")."""
+    if step.wait is not None:
+        return wait_label(step.wait)
+    if answer is Answer.AGAIN or step.days is None:
         return f"in {REDRILL_GAP} cards"
-    if sm2.needs_redrill(int(answer)):
-        return f"{interval_label(days)}, again today"
-    return interval_label(days)
+    if step.again_today:
+        return f"{interval_label(step.days)}, again today"
+    return interval_label(step.days)
+
+
+def wait_label(wait: timedelta) -> str:
+    minutes = wait.total_seconds() / 60
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{round(minutes)}m"
+    return f"{minutes / 60:.0f}h" if minutes < 24 * 60 else f"{minutes / 1440:.0f}d"
 
 
 def interval_label(days: int) -> str:
@@ -183,7 +194,8 @@ class ReviewScreen(Screen[None]):
     def _choice(self, card: QueuedPrompt, key: str, answer: Answer) -> Choice:
         label = f"{key} {answer.name.title()}"
         if not self.session.cram:
-            label += f" · {next_step_label(answer, self.session.preview_interval(card, answer))}"
+            step = self.session.next_step(card, answer, self.mlcards.now())
+            label += f" · {next_step_label(answer, step)}"
         return Choice(key, label, _COLOURS[answer])
 
     def _update_progress(self) -> None:
