@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mlcards.config import TEMPLATE, ConfigError, load_settings, save_fsrs_parameters
+from mlcards.config import TEMPLATE, ConfigError, Settings, load_settings, save_fsrs_parameters
+from mlcards.scheduling.fitting import DEFAULT
 
-FITTED = tuple(round(0.1 * n + 0.0123, 4) for n in range(1, 22))
+FITTED = tuple(round(value * 1.05, 4) for value in DEFAULT)  # as a fit might give: near the defaults, within FSRS's ranges
 LEARNERS_FILE = TEMPLATE.replace("new_cards_per_day = 20", "new_cards_per_day = 7  # my own limit") + "\n# my note at the end\n"
 
 
@@ -28,7 +29,9 @@ def test_saving_again_replaces_the_parameters_and_their_note_even_when_the_array
     config = tmp_path / "config.toml"
     config.write_text(LEARNERS_FILE, encoding="utf-8")
     save_fsrs_parameters(config, FITTED, "first fit")
-    wrapped = config.read_text(encoding="utf-8").replace(", 0.6123, ", ",\n    0.6123, ")  # as an editor might wrap it
+    wrapped = config.read_text(encoding="utf-8").replace(
+        "fsrs_parameters = [", "fsrs_parameters = [\n    "
+    )  # as an editor might wrap it
     config.write_text(wrapped + "# a line of mine after them\n", encoding="utf-8")
     refitted = (0.5, *FITTED[1:])
     save_fsrs_parameters(config, refitted, "second\nfit")
@@ -55,8 +58,9 @@ def test_parameters_are_saved_into_a_settings_file_that_does_not_exist_yet(tmp_p
         ("[" + ", ".join(["0.5"] * 3) + ", inf" + ", 0.5" * 17 + "]", "w3 must be a finite number, got inf"),
         ("[true" + ", 0.5" * 20 + "]", "w0 must be a finite number, got True"),
         ('[0.5, "1"' + ", 0.5" * 19 + "]", "w1 must be a finite number, got '1'"),
+        ("[-3.0" + "".join(f", {value}" for value in DEFAULT[1:]) + "]", "are outside what FSRS-6 accepts"),
     ],
-    ids=["too-few", "not-a-list", "nan", "infinite", "a-boolean", "a-string"],
+    ids=["too-few", "not-a-list", "nan", "infinite", "a-boolean", "a-string", "out-of-range"],
 )
 def test_broken_fsrs_parameters_are_a_clear_error_naming_the_file_and_line(tmp_path: Path, value: str, complaint: str):
     config = tmp_path / "config.toml"
@@ -76,3 +80,8 @@ def test_a_settings_line_the_writer_cannot_find_is_refused_and_the_file_left_as_
     with pytest.raises(ConfigError, match="cannot replace its 'fsrs_parameters' line"):
         save_fsrs_parameters(config, FITTED, "fitted")
     assert config.read_text(encoding="utf-8") == odd
+
+
+def test_the_fsrs_scheduler_uses_the_kept_parameters_and_fsrs_defaults_without_them():
+    assert Settings(scheduler="fsrs", fsrs_parameters=FITTED).rule().fsrs.parameters == FITTED
+    assert Settings(scheduler="fsrs").rule().fsrs.parameters is None

@@ -69,6 +69,16 @@ def test_optimize_fits_a_learners_log_better_than_the_defaults_and_keeps_the_par
     assert settings_file(home).read_text(encoding="utf-8").count("fsrs_parameters") == 2  # still one note and one line
 
 
+def test_under_fsrs_the_fitted_parameters_reschedule_every_prompt_at_once(tmp_path: Path):
+    home = learner_home(tmp_path, cards=300, days=60)
+    settings_file(home).write_text(MY_SETTINGS.replace('scheduler = "sm2"', 'scheduler = "fsrs"'), encoding="utf-8")
+    result = run(home, "optimize")
+    assert result.returncode == 0, result.stderr
+    assert "FSRS now schedules with them: 300 prompt(s) rescheduled from the log." in result.stdout
+    after = run(home, "status")
+    assert after.returncode == 0 and "scheduling settings changed" not in after.stderr  # nothing left to replay
+
+
 def test_a_dry_run_fits_and_reports_but_keeps_nothing(tmp_path: Path):
     home = learner_home(tmp_path, cards=300, days=60)
     result = run(home, "optimize", "--dry-run")

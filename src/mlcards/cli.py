@@ -9,7 +9,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -403,7 +403,15 @@ def _optimize(collection: Collection, args: argparse.Namespace, now: datetime, o
     except OSError as error:
         print(f"mlcards: cannot save the parameters to {config_path}: {error.strerror or error}; nothing was changed", file=err)
         return EXIT_UNUSABLE
-    print(f'Saved the fitted parameters to {config_path} as fsrs_parameters (used when scheduler = "fsrs").', file=out)
+    print(f"Saved the fitted parameters to {config_path} as fsrs_parameters.", file=out)
+    collection.settings = replace(collection.settings, fsrs_parameters=report.parameters)
+    replayed = collection.follow_configured_rule()  # FSRS's memory of every prompt, under either rule, now with them
+    if collection.settings.scheduler == "fsrs" and replayed is not None:
+        print(f"FSRS now schedules with them: {replayed.prompts:,} prompt(s) rescheduled from the log.", file=out)
+    elif collection.settings.scheduler == "fsrs":
+        print("FSRS already scheduled with these parameters.", file=out)
+    else:
+        print('FSRS schedules with them once scheduler = "fsrs" (SM-2 schedules now).', file=out)
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from mlcards.scheduling.fsrs_rule import FSRSSettings
+from mlcards.scheduling.fsrs_rule import FSRSSettings, scheduler_for
 from mlcards.scheduling.rule import SCHEDULERS, RuleSettings
 
 
@@ -38,6 +38,7 @@ class Settings:
             desired_retention=self.desired_retention,
             learning_steps_minutes=tuple(step_minutes(step) for step in self.learning_steps),
             relearning_steps_minutes=tuple(step_minutes(step) for step in self.relearning_steps),
+            parameters=self.fsrs_parameters,
             day_start_hour=self.day_start_hour,
         )
         return RuleSettings(scheduler="fsrs" if self.scheduler == "fsrs" else "sm2", fsrs=fsrs)
@@ -145,7 +146,14 @@ def fsrs_parameters_from(value: object) -> tuple[float, ...]:
     for index, number in enumerate(value):
         if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
             raise ValueError(f"'fsrs_parameters' w{index} must be a finite number, got {number!r} — {fix}")
-    return tuple(float(number) for number in value)
+    parameters = tuple(float(number) for number in value)
+    try:
+        scheduler_for(FSRSSettings(parameters=parameters))  # py-fsrs checks each against the range FSRS-6 allows
+    except ValueError as refused:
+        raise ValueError(
+            f"'fsrs_parameters' are outside what FSRS-6 accepts ({' '.join(str(refused).split())}) — {fix}"
+        ) from None
+    return parameters
 
 
 def _line_of(path: Path, key: str) -> int:
