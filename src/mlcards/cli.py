@@ -397,6 +397,9 @@ def _optimize(collection: Collection, args: argparse.Namespace, now: datetime, o
     config_path = collection.config_path or default_config_path()
     try:
         save_fsrs_parameters(config_path, report.parameters, note)
+    except ValueError as error:  # fsrs-rs clips to the ranges py-fsrs accepts, so this would be a disagreement between them
+        print(f"mlcards: the fitted parameters cannot be kept: {error}; nothing was saved", file=err)
+        return EXIT_PROBLEMS
     except ConfigError as error:
         print(f"mlcards: {error}", file=err)
         return EXIT_UNUSABLE
