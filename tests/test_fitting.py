@@ -18,7 +18,7 @@ DAY_ZERO = datetime(2025, 1, 6, tzinfo=UTC)
 
 
 def one_prompt(*answers: tuple[int, int], prompt: int = 1, first_order: int = 1) -> list[LoggedAnswer]:
-    """(study day, rating) pairs of one prompt, in the order given."""
+    """(study day, rating) pairs of one prompt, in the order given; their moments count up from `first_order`."""
     return [LoggedAnswer(prompt, 739_000 + day, rating, first_order + index) for index, (day, rating) in enumerate(answers)]
 
 
@@ -29,9 +29,15 @@ def test_each_answer_given_on_a_later_day_is_one_item_same_day_repeats_and_the_f
     assert [len(item.reviews) for item in log.items] == [3, 6, 7]  # each with its whole history, same-day repeats included
 
 
+def test_an_answer_dated_on_an_earlier_study_day_than_the_one_before_counts_as_that_same_day():
+    log = fitting.training_log(one_prompt((0, 3), (5, 3), (4, 1), (9, 3)))  # the third: a phone's clock a day behind
+    assert [len(item.reviews) for item in log.items] == [2, 4]  # predicted: day 5, then day 9 (4 days after day 5)
+    assert fitting.evaluate(fitting.DEFAULT, log).log_loss > 0
+
+
 def test_items_are_ordered_by_when_their_answer_was_given_across_prompts():
     early = one_prompt((0, 3), (1, 3), (1, 3), (30, 3), prompt=1, first_order=1)  # answers 1, 2, 3 and 9 of the log
-    early[3] = early[3]._replace(order=9)
+    early[3] = early[3]._replace(moment=9)
     late = one_prompt((0, 3), (2, 3), (4, 3), prompt=2, first_order=4)  # answers 4, 5 and 6
     log = fitting.training_log(early + late)
     assert [len(item.reviews) for item in log.items] == [2, 2, 3, 4]  # answers 2, 5, 6, 9; prompt by prompt would be 2, 4, 2, 3

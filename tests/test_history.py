@@ -20,7 +20,7 @@ from mlcards.review import Answer, AnsweredElsewhere, ReviewSession
 from mlcards.scheduling import sm2
 from mlcards.scheduling.rule import DEFAULT_RULE, RuleSettings
 from mlcards.store.database import Database, open_database
-from mlcards.store.history import answers_for_fitting, rebuild, record_answer
+from mlcards.store.history import answers_for_fitting, rebuild, record_answer, record_answer_given_elsewhere
 from mlcards.store.sync import sync
 
 from .dbcheck import rows, schedule_of
@@ -248,12 +248,15 @@ def test_answers_for_fitting_are_each_prompts_answers_in_order_as_ratings_on_stu
             ).log_id
     c1, c2, other = prompt["demo", "c1"], prompt["demo", "c2"], prompt["other", "c1"]
     expected = [
-        (c1, monday.toordinal(), 1, 2), (c1, monday.toordinal(), 3, 3),  # Again, then Good the same day
-        (c2, monday.toordinal(), 3, 1), (c2, tuesday.toordinal(), 4, 5),
-        (other, monday.toordinal(), 2, 4),  # Hard
+        (c1, monday.toordinal(), 1), (c1, monday.toordinal(), 3),  # Again, then Good the same day
+        (c2, monday.toordinal(), 3), (c2, tuesday.toordinal(), 4),
+        (other, monday.toordinal(), 2),  # Hard
     ]  # fmt: skip
-    assert list(answers_for_fitting(database.connection, None)) == sorted(expected)
-    assert list(answers_for_fitting(database.connection, ["demo"])) == sorted(expected[:4])
+    read = list(answers_for_fitting(database.connection, None))
+    assert [answer[:3] for answer in read] == sorted(expected)
+    assert [answer[:3] for answer in answers_for_fitting(database.connection, ["demo"])] == sorted(expected[:4])
+    c2_moments = [moment for prompt_id, _, _, moment in read if prompt_id == c2]
+    assert c2_moments[1] - c2_moments[0] == pytest.approx(1.0)  # moments are Julian days: one day apart
 
 
 def test_switching_to_fsrs_replays_every_prompt_and_switching_back_gives_sm2s_state_exactly(
@@ -312,3 +315,33 @@ def test_answers_under_fsrs_record_its_name_and_settings_and_learning_steps_come
     (logged,) = rows(three_cards.path, "SELECT scheduler, scheduler_settings FROM review_log")
     assert logged["scheduler"] == "fsrs" and json.loads(logged["scheduler_settings"])["desired_retention"] == 0.85
     assert [card.card_id for card in session.queued].count(first.card_id) == 1  # the learning step is owed today
+
+
+def test_an_answer_given_elsewhere_earlier_than_ones_logged_here_is_replayed_in_the_order_given(three_cards: Database):
+    session = ReviewSession(three_cards, Settings(new_cards_per_day=1), MONDAY + timedelta(hours=2))
+    prompt = session.current
+    assert prompt is not None
+    session.answer(Answer.GOOD, MONDAY + timedelta(hours=2))  # here, at 11:00
+    with three_cards.transaction() as connection:  # then the phone's Again of 09:30 arrives
+        record_answer_given_elsewhere(
+            connection, prompt.schedule_id, sm2.Review(1, MONDAY + timedelta(minutes=30), MONDAY.date()), 4000, "sync"
+        )
+    state = schedule_of(three_cards.path, "demo", prompt.card_id)
+    # as given: Again (a new prompt failed: no lapse, a re-drill owed today), then Good settles the
+    # re-drill; in the order logged, Good then Again would have been a lapse
+    assert (state["repetitions"], state["lapses"], state["interval"], state["redrill_on"]) == (0, 0, 1, None)
+    phone = rows(three_cards.path, "SELECT kind, repetitions_before, repetitions_after FROM review_log WHERE session_id = 'sync'")
+    assert [(row["kind"], row["repetitions_before"], row["repetitions_after"]) for row in phone] == [
+        ("new", 0, 0)
+    ]  # its row records the states around it in time order
+    assert state["last_log_id"] == max(row["id"] for row in rows(three_cards.path, "SELECT id FROM review_log"))
+    assert cached_equals_replay(three_cards)
+
+
+def test_a_clock_set_back_dates_an_answer_at_the_prompts_last_one_so_the_replay_order_holds(three_cards: Database):
+    session = ReviewSession(three_cards, Settings(new_cards_per_day=1), MONDAY)
+    session.answer(Answer.AGAIN, MONDAY)
+    session.answer(Answer.GOOD, MONDAY - timedelta(hours=5))  # the clock jumped back before the re-drill
+    moments = [row["reviewed_at"] for row in rows(three_cards.path, "SELECT reviewed_at FROM review_log ORDER BY id")]
+    assert moments[0] == moments[1]
+    assert cached_equals_replay(three_cards)

@@ -29,7 +29,7 @@ def v1_database(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(params=[1, 2, 3])
+@pytest.fixture(params=[1, 2, 3, 4, 5])
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, int]:
     """A copy of a collection as each earlier schema version wrote it (tests/fixtures/make_schema_fixture.py)."""
     target = tmp_path / "mlcards.sqlite3"

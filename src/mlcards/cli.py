@@ -37,7 +37,7 @@ from mlcards.store.filters import selected_deck_ids, tag_in_use
 from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
-from mlcards.visible import visible_line
+from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
     from mlcards.scheduling.fitting import TrainingLog  # the Rust optimizer loads only when `optimize` runs
@@ -48,6 +48,7 @@ EXIT_USAGE = 2  # bad command-line usage, or the review app started without a te
 EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is (or a change could not be saved)
 EXIT_OUTPUT = 4  # the work was done but its output could not be written (e.g. a full disk behind stdout)
 EXIT_DONE_WITH_WARNINGS = 5  # the command did its work, on the last good version of deck files that now have problems
+EXIT_SYNC_FAILED = 6  # the sync with Anki stopped (server down, refused, full sync asked for); the message says what was kept
 WITHOUT_TERMINAL = "status, decks, check, add, remove, export, backup, restore and config"
 
 
@@ -102,6 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-progress", action="store_true", help="carry due dates, intervals, ease and review history into Anki"
     )
     export.add_argument("--force", action="store_true", help="replace FILE.apkg if it exists")
+
+    anki_sync = commands.add_parser(
+        "sync", help="sync decks and review history with an Anki sync server ([sync] in config.toml; needs mlcards[anki])"
+    )
+    full = anki_sync.add_mutually_exclusive_group()
+    full.add_argument(
+        "--full-download",
+        action="store_true",
+        help="when the server asks for a full sync: keep the server's collection (mlcards' answers are sent again)",
+    )
+    full.add_argument(
+        "--full-upload",
+        action="store_true",
+        help="when the server asks for a full sync: replace it with mlcards' (answers only on the server are lost)",
+    )
 
     commands.add_parser("backup", help="back up the database now (a daily backup is also made automatically)")
     restore = commands.add_parser(
@@ -280,6 +296,9 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     elif args.command == "export":
         if (exported := _export(collection, args, now, out, err)) != EXIT_OK:
             return exported
+    elif args.command == "sync":
+        if (synced := _anki_sync(collection, args, now, out, err)) != EXIT_OK:
+            return synced
     elif args.command == "review" or args.command is None:
         deck = getattr(args, "deck", None)
         unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database.connection, tag)]
@@ -496,6 +515,29 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
         "In Anki: File > Import" + (" (tick 'Import any learning progress')." if args.with_progress else "."),
         file=out,
     )
+    return EXIT_OK
+
+
+def _anki_sync(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
+    from mlcards.ankisync.faults import SyncFailed  # imported late: Anki's backend loads only for a sync
+    from mlcards.ankisync.run import FullSync, sync_with_anki
+    from mlcards.ankisync.summary import describe, describe_edited
+    from mlcards.config import load_sync_settings
+
+    try:
+        sync_settings = load_sync_settings(collection.config_path or default_config_path())
+    except ConfigError as error:
+        print(f"mlcards: {error}", file=err)
+        return EXIT_UNUSABLE
+    full = FullSync.DOWNLOAD if args.full_download else FullSync.UPLOAD if args.full_upload else None
+    try:
+        report = sync_with_anki(collection.database, collection.settings, sync_settings, now, full=full)
+    except SyncFailed as error:
+        print(f"mlcards: {visible(str(error))}", file=err)
+        return EXIT_SYNC_FAILED
+    print(describe(report, sync_settings.url or ""), file=out)
+    if (edited := describe_edited(report)) is not None:
+        print(f"mlcards: note: {edited}", file=err)
     return EXIT_OK
 
 

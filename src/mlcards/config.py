@@ -7,9 +7,10 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from mlcards.scheduling.fsrs_rule import FSRSSettings, scheduler_for
 from mlcards.scheduling.rule import SCHEDULERS, RuleSettings
@@ -81,18 +82,60 @@ relearning_steps = ["10m"]       # FSRS: same-day steps after a forgotten review
 """
 
 
-def load_settings(path: Path) -> Settings:
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    """Where `mlcards sync` finds Anki's sync server: the `[sync]` table, then the environment.
+    The password is only ever read, never written anywhere by mlcards."""
+
+    url: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+SYNC_TABLE = "sync"
+SYNC_ENVIRONMENT = {"url": "MLCARDS_SYNC_URL", "user": "MLCARDS_SYNC_USER", "password": "MLCARDS_SYNC_PASSWORD"}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
-        return Settings()
+        return {}
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark some editors add is dropped
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark some editors add is dropped
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error} — fix the TOML syntax (key = value, one per line)") from error
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the settings file ({error})") from error
+
+
+def _sync_table(path: Path, raw: Mapping[str, Any]) -> dict[str, str]:
+    table = raw.get(SYNC_TABLE, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: '{SYNC_TABLE}' must be a table: write [sync] on its own line, then url = \"...\" below it")
+    for key, value in table.items():
+        if key not in SYNC_ENVIRONMENT:
+            raise ConfigError(f"{path}: unknown setting '{key}' in [sync] — known: {', '.join(SYNC_ENVIRONMENT)}")
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f'{path}: [sync] {key} must be a non-empty text in quotes, e.g. {key} = "..."')
+    return table
+
+
+def load_sync_settings(path: Path, environment: Mapping[str, str] = os.environ) -> SyncSettings:
+    """The `[sync]` table of the settings file, each value overridden by its MLCARDS_SYNC_* variable."""
+    table = _sync_table(path, _read_toml(path))
+    values = {key: environment.get(variable) or table.get(key) for key, variable in SYNC_ENVIRONMENT.items()}
+    return SyncSettings(**values)
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    raw = _read_toml(path)
+    _sync_table(path, raw)  # checked here too, so `mlcards config` names a mistake before a sync does
     known = {item.name for item in fields(Settings)}
     values: dict[str, object] = {}
     for key, value in raw.items():
+        if key == SYNC_TABLE:
+            continue
         if key not in known:
             raise ConfigError(f"{path}: unknown setting '{key}' — known settings: {', '.join(sorted(known))}")
         if key == "fsrs_parameters":
@@ -175,7 +218,7 @@ def save_fsrs_parameters(path: Path, parameters: Sequence[float], note: str) -> 
     if pattern.search(text):
         text = pattern.sub(lambda _: f"{comment}\n{line}", text, count=1)
     else:
-        text += ("" if text.endswith("\n") or not text else "\n") + f"{comment}\n{line}\n"
+        text = _add_top_level(text, f"{comment}\n{line}\n")
     try:
         written = tomllib.loads(text).get("fsrs_parameters")
     except tomllib.TOMLDecodeError:
@@ -204,6 +247,13 @@ def _replace_file(path: Path, text: str) -> None:
         raise
 
 
+def _add_top_level(text: str, lines: str) -> str:
+    """`lines` as top-level settings: before the first [table] (after it they would belong to it), else at the end."""
+    if first_table := re.search(r"^[ \t]*\[", text, re.MULTILINE):
+        return text[: first_table.start()] + lines + text[first_table.start() :]
+    return text + ("" if text.endswith("\n") or not text else "\n") + lines
+
+
 def save_setting(path: Path, key: str, value: str) -> None:
     """Set one setting in the file, keeping every other line and comment as written (atomic)."""
     if key not in _CHOICES or value not in _CHOICES[key]:
@@ -211,8 +261,6 @@ def save_setting(path: Path, key: str, value: str) -> None:
     line = f'{key} = "{value}"'
     text = _settings_text(path)
     pattern = re.compile(rf"^{key}[ \t]*=[^#\n]*", re.MULTILINE)
-    text = (
-        pattern.sub(line, text, count=1) if pattern.search(text) else text + ("" if text.endswith("\n") else "\n") + line + "\n"
-    )
+    text = pattern.sub(line, text, count=1) if pattern.search(text) else _add_top_level(text, line + "\n")
     tomllib.loads(text)  # never write a file the next start could not read
     _replace_file(path, text)

@@ -156,27 +156,57 @@ def _export(
     use_cache: bool,
 ) -> ExportReport:
     out_path = _checked_output(out_path)
-    notes = select_notes(database, deck, tags, with_reviews=with_progress)
-    guids = [note_guid(note.deck_id, note.card_id) for note in notes]
-    decks = _build_decks(notes)
-    rows = _note_rows(notes, guids, cache_path_for(database.path) if use_cache else None)
-    scheduled = [
-        ScheduledCard(guid, schedule.ordinal - 1, schedule)
-        for note, guid in zip(notes, guids, strict=True)
-        for schedule in note.schedules
-    ]
-    aware_now = now.astimezone()
-    reviews = _write_package(out_path, decks, rows, aware_now, scheduled if with_progress else None, day_start_hour)
-    return ExportReport(out_path, len(decks), len(notes), len(scheduled), reviews)
+    content = package_content(database, deck=deck, tags=tags, with_progress=with_progress, use_cache=use_cache)
+    return write_package(content, out_path, now, with_progress=with_progress, day_start_hour=day_start_hour)
 
 
-class _PackageNote(NamedTuple):  # one per note: a NamedTuple builds far faster than a frozen dataclass
+class PackageNote(NamedTuple):  # one per note: a NamedTuple builds far faster than a frozen dataclass
     guid: str
     model_id: int
     deck_id: int
     fields: list[str]
     tags: tuple[str, ...]
     ords: tuple[int, ...]  # Anki card ordinals: ours minus one, from the active schedules
+
+
+@dataclass(frozen=True, slots=True)
+class PackageContent:
+    """What a package holds, rendered: its decks, its notes, and each prompt's state. `mlcards sync`
+    sends the same notes to its Anki copy, so export and sync share GUIDs, note types and rendering."""
+
+    decks: list[genanki.Deck]
+    notes: list[PackageNote]
+    scheduled: list[ScheduledCard]  # with their review-log rows only when asked for progress
+
+
+def package_content(
+    database: Database,
+    *,
+    deck: str | None = None,
+    tags: tuple[str, ...] = (),
+    with_progress: bool = False,
+    use_cache: bool = True,
+) -> PackageContent:
+    """The selected notes, rendered; raises ExportError when none match."""
+    notes = select_notes(database, deck, tags, with_reviews=with_progress)
+    guids = [note_guid(note.deck_id, note.card_id) for note in notes]
+    rows = _note_rows(notes, guids, cache_path_for(database.path) if use_cache else None)
+    scheduled = [
+        ScheduledCard(guid, schedule.ordinal - 1, schedule)
+        for note, guid in zip(notes, guids, strict=True)
+        for schedule in note.schedules
+    ]
+    return PackageContent(_build_decks(notes), rows, scheduled)
+
+
+def write_package(
+    content: PackageContent, out_path: Path, now: datetime, *, with_progress: bool = False, day_start_hour: int = 4
+) -> ExportReport:
+    """Write `content` to `out_path` (replaced whole, or left untouched on failure)."""
+    aware_now = now.astimezone()
+    scheduled = content.scheduled if with_progress else None
+    reviews = _write_package(out_path, content.decks, content.notes, aware_now, scheduled, day_start_hour)
+    return ExportReport(out_path, len(content.decks), len(content.notes), len(content.scheduled), reviews)
 
 
 def _checked_output(out_path: Path) -> Path:
@@ -207,7 +237,7 @@ def _build_decks(notes: list[NoteRow]) -> list[genanki.Deck]:
     return list(decks.values())
 
 
-def _note_rows(notes: list[NoteRow], guids: list[str], cache_path: Path | None) -> list[_PackageNote]:
+def _note_rows(notes: list[NoteRow], guids: list[str], cache_path: Path | None) -> list[PackageNote]:
     jobs = [_render_jobs(note) for note in notes]
     html = iter(render_fields([job for note_jobs in jobs for job in note_jobs], cache_path))
     rows = []
@@ -215,7 +245,7 @@ def _note_rows(notes: list[NoteRow], guids: list[str], cache_path: Path | None) 
         fields = [next(html) for _ in note_jobs] + [f"{note.deck_id}/{note.card_id}"]
         model_id = CLOZE_MODEL_ID if note.kind == "cloze" else BASIC_MODEL_ID
         ords = tuple(schedule.ordinal - 1 for schedule in note.schedules)
-        rows.append(_PackageNote(guid, model_id, anki_deck_id(note.deck_id), fields, note.tags, ords))
+        rows.append(PackageNote(guid, model_id, anki_deck_id(note.deck_id), fields, note.tags, ords))
     return rows
 
 
@@ -230,7 +260,7 @@ def _render_jobs(note: NoteRow) -> list[tuple[str, str]]:
 def _write_package(
     out_path: Path,
     decks: list[genanki.Deck],
-    notes: list[_PackageNote],
+    notes: list[PackageNote],
     now: datetime,
     scheduled: list[ScheduledCard] | None,
     day_start_hour: int,
@@ -268,7 +298,7 @@ def _add_decks(connection: sqlite3.Connection, decks: list[genanki.Deck]) -> Non
 
 
 def _insert_notes(
-    connection: sqlite3.Connection, notes: list[_PackageNote], modified: int, ids: Iterator[int]
+    connection: sqlite3.Connection, notes: list[PackageNote], modified: int, ids: Iterator[int]
 ) -> dict[tuple[str, int], int]:
     """Rows as genanki writes them; a note's `due` is its position, so new cards keep file order.
     Returns each card's id by (note GUID, ord)."""

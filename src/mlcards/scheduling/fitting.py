@@ -38,7 +38,7 @@ class LoggedAnswer(NamedTuple):
     prompt: int  # which prompt; one prompt's answers come together, oldest first
     day: int  # its study day as a day number (date.toordinal())
     rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
-    order: int  # its place in the whole log (the answer's id): later answers weigh more
+    moment: float  # when it was given, as any increasing number (a Julian day): later answers weigh more
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,25 +67,27 @@ class NotEnoughReviews(ValueError):
         self.needed = needed
 
 
-def training_log(answers: Iterable[tuple[int, int, int, int]]) -> TrainingLog:
-    """FSRS items from answers given as (prompt, day, rating, order), each prompt's together and oldest first."""
-    ordered: list[tuple[int, FSRSItem, bool]] = []  # (order, item, is a prompt's first review on a later day)
+def training_log(answers: Iterable[tuple[int, int, int, float]]) -> TrainingLog:
+    """FSRS items from answers given as (prompt, day, rating, moment), each prompt's together and oldest first."""
+    ordered: list[tuple[float, FSRSItem, bool]] = []  # (moment, item, is a prompt's first review on a later day)
     count = prompts = 0
     current_prompt: int | None = None
     history: list[FSRSReview] = []
     previous_day = 0
     later_days = 0
-    for prompt, day, rating, order in answers:
+    for prompt, day, rating, moment in answers:
         count += 1
         if prompt != current_prompt:
             current_prompt, history, previous_day, later_days = prompt, [], day, 0
             prompts += 1
-        delta_t = day - previous_day
-        previous_day = day
+        # A study day before the previous answer's (a phone in another time zone, say) counts as that
+        # same day: FSRS's days never run backwards.
+        delta_t = max(0, day - previous_day)
+        previous_day += delta_t
         history.append(FSRSReview(rating, delta_t))
         if delta_t > 0:
             later_days += 1
-            ordered.append((order, FSRSItem(history), later_days == 1))
+            ordered.append((moment, FSRSItem(history), later_days == 1))
     ordered.sort(key=lambda entry: entry[0])
     items = [item for _, item, _ in ordered]
     first_reviews = [item for _, item, first in ordered if first]

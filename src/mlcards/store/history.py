@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from mlcards.scheduling import fsrs_rule, rule, sm2
@@ -101,15 +101,56 @@ def record_answer(
     session_id: str,
     settings: rule.RuleSettings = rule.DEFAULT_RULE,
 ) -> RecordedAnswer:
-    """Append one answer and move the prompt's state, inside the caller's write transaction.
+    """Append one answer given now and move the prompt's state, inside the caller's write transaction.
 
     `seen_log_id` is the last answer the window knew of: if the prompt has moved on since (another
-    window answered it), nothing is written and AnsweredElsewhere is raised.
+    window answered it), nothing is written and AnsweredElsewhere is raised. A wall clock set back
+    before the prompt's last answer dates this answer at that answer's moment, so the log's time
+    order (the replay order) stays the order the answers were given in.
     """
     state, last_log_id = cached_state(connection, schedule_id)
     if last_log_id != seen_log_id:
         raise AnsweredElsewhere(f"prompt {schedule_id} was answered in another window")
+    if state.last_reviewed is not None and answer.reviewed_at < state.last_reviewed:
+        answer = replace(answer, reviewed_at=state.last_reviewed.astimezone(answer.reviewed_at.tzinfo))
     after, row = rule.review(state, answer, settings)
+    log_id = _insert_log_row(connection, schedule_id, answer, row, duration_ms, session_id, settings)
+    _write_state(connection, schedule_id, after, log_id)
+    return RecordedAnswer(log_id, row)
+
+
+def record_answer_given_elsewhere(
+    connection: sqlite3.Connection,
+    schedule_id: int,
+    answer: Review,
+    duration_ms: int,
+    session_id: str,
+    settings: rule.RuleSettings = rule.DEFAULT_RULE,
+) -> int:
+    """Add an answer given elsewhere (on the phone, synced from Anki) at its own moment, which may
+    lie before answers already logged: the row records the states around it in time order, and the
+    prompt is replayed. Returns its log id."""
+    earlier = connection.execute(
+        f"{_ANSWERS_SQL} WHERE schedule_id = ? AND reviewed_at <= ? ORDER BY {_REPLAY_ORDER}",
+        (schedule_id, timestamp(answer.reviewed_at)),
+    ).fetchall()
+    before = rule.replay((_answer_of(*row[1:]) for row in earlier), settings)
+    _, row = rule.review(before, answer, settings)
+    log_id = _insert_log_row(connection, schedule_id, answer, row, duration_ms, session_id, settings)
+    replay_prompt(connection, schedule_id, settings)
+    return log_id
+
+
+def _insert_log_row(
+    connection: sqlite3.Connection,
+    schedule_id: int,
+    answer: Review,
+    row: LogRow,
+    duration_ms: int,
+    session_id: str,
+    settings: rule.RuleSettings,
+) -> int:
+    state, after = row.before, row.after
     offset = answer.reviewed_at.utcoffset()
     (log_id,) = connection.execute(_NEXT_LOG_ID).fetchone()
     connection.execute(
@@ -139,8 +180,7 @@ def record_answer(
             session_id,
         ),
     )
-    _write_state(connection, schedule_id, after, log_id)
-    return RecordedAnswer(log_id, row)
+    return int(log_id)
 
 
 def undo_answer(
@@ -176,15 +216,19 @@ def _answer_of(grade: int, reviewed_at: str, offset_minutes: int | None, study_d
 
 
 _ANSWERS_SQL = "SELECT id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log"
+# A prompt's answers are replayed in the order they were given: by moment (answers given here are
+# never dated before the prompt's last one, see record_answer; answers synced from a phone keep
+# their own), ties by log id. Rebuilds group by prompt first, along ix_review_log_schedule.
+_REPLAY_ORDER = "reviewed_at, id"
 
 
 def replay_prompt(
     connection: sqlite3.Connection, schedule_id: int, settings: rule.RuleSettings = rule.DEFAULT_RULE
 ) -> PromptState:
     """Recompute one prompt's cached state from its answers and store it."""
-    rows = connection.execute(f"{_ANSWERS_SQL} WHERE schedule_id = ? ORDER BY id", (schedule_id,)).fetchall()
+    rows = connection.execute(f"{_ANSWERS_SQL} WHERE schedule_id = ? ORDER BY {_REPLAY_ORDER}", (schedule_id,)).fetchall()
     state = rule.replay((_answer_of(*row[1:]) for row in rows), settings)
-    _write_state(connection, schedule_id, state, rows[-1][0] if rows else 0)
+    _write_state(connection, schedule_id, state, max((row[0] for row in rows), default=0))
     return state
 
 
@@ -223,15 +267,19 @@ def rebuild(connection: sqlite3.Connection, settings: rule.RuleSettings = rule.D
 
 def _replay_sm2(connection: sqlite3.Connection, settings: rule.RuleSettings) -> dict[int, tuple[object, ...]]:
     """Every answered prompt's row as stored, SM-2 scheduling (the integer fast path) and FSRS's memory."""
-    answers = connection.execute(f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY id")
+    answers = connection.execute(
+        f"SELECT schedule_id, grade, {_ORDINAL_OF_DAY} FROM review_log ORDER BY schedule_id, {_REPLAY_ORDER}"
+    )
     states = sm2.replay_all(answers, settings.sm2)
     last_answers: dict[int, tuple[int, str]] = {}
 
     def answers_in_order() -> Iterator[tuple[int, int, int]]:
         for log_id, schedule_id, grade, reviewed_at in connection.execute(
-            "SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY id"
+            f"SELECT id, schedule_id, grade, reviewed_at FROM review_log ORDER BY schedule_id, {_REPLAY_ORDER}"
         ):
-            last_answers[schedule_id] = (log_id, reviewed_at)
+            # the newest answer held is the highest id; the last replayed, the latest moment
+            held = last_answers.get(schedule_id)
+            last_answers[schedule_id] = (max(log_id, held[0]) if held else log_id, reviewed_at)
             yield schedule_id, grade, (datetime.fromisoformat(reviewed_at) - _NAIVE_EPOCH) // _ONE_MICROSECOND
 
     memories = replay_memories(answers_in_order(), settings.fsrs)
@@ -259,11 +307,12 @@ def _replay_fsrs(connection: sqlite3.Connection, settings: rule.RuleSettings) ->
     """Every answered prompt's row as stored, FSRS scheduling."""
     states: dict[int, tuple[PromptState, int]] = {}
     for log_id, schedule_id, *answer in connection.execute(
-        "SELECT id, schedule_id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log ORDER BY id"
+        f"SELECT id, schedule_id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log "
+        f"ORDER BY schedule_id, {_REPLAY_ORDER}"
     ):
         previous = states.get(schedule_id)
         state, _ = fsrs_rule.review(previous[0] if previous else NEW_PROMPT, _answer_of(*answer), settings.fsrs)
-        states[schedule_id] = (state, log_id)
+        states[schedule_id] = (state, max(log_id, previous[1]) if previous else log_id)
     return {schedule_id: _state_columns(state, log_id) for schedule_id, (state, log_id) in states.items()}
 
 
@@ -314,10 +363,13 @@ LOG_COLUMNS = (
     "session_id",
     "log_id",
 )
-_LOG_SQL = """
-SELECT l.id, l.schedule_id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
+# Whether the answer `l` was given on its prompt's first study day (the day of its first answer, in
+# the replay's order): one seek along ix_review_log_schedule per answer.
+ON_FIRST_DAY_SQL = "(l.study_day = (SELECT f.study_day FROM review_log f WHERE f.schedule_id = l.schedule_id ORDER BY f.reviewed_at, f.id LIMIT 1))"
+_LOG_SQL = f"""
+SELECT l.id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
        l.interval_before, l.interval_after, l.due_after, l.scheduler, l.scheduler_settings, l.kind,
-       l.repetitions_before, l.lapses_before, l.study_day, l.session_id
+       l.repetitions_before, l.lapses_before, l.study_day, l.session_id, {ON_FIRST_DAY_SQL} AS on_first_day
 FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk
 WHERE (:all_decks OR c.deck_id IN (SELECT value FROM json_each(:deck_ids))) AND (:since IS NULL OR l.study_day >= :since)
 ORDER BY l.id"""
@@ -333,45 +385,49 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
     cursor = connection.cursor()
     cursor.row_factory = sqlite3.Row
     cursor.execute(_LOG_SQL, parameters)
-    first_day: dict[int, str] = {}  # each prompt's first study day, from its first answer (kind "new")
     while batch := cursor.fetchmany(5_000):
         for row in batch:
-            if row["kind"] == "new":
-                first_day[row["schedule_id"]] = row["study_day"]
-            yield _log_row(row, on_first_day=first_day.get(row["schedule_id"]) == row["study_day"])
+            yield _log_row(row)
 
 
-def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | None) -> Iterator[tuple[int, int, int, int]]:
-    """Every answer (of the given decks) as (prompt, study day number, rating 1-4, log id), each
-    prompt's answers together and in the order given: what an FSRS optimizer reads of the log."""
+def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | None) -> Iterator[tuple[int, int, int, float]]:
+    """Every answer (of the given decks) as (prompt, study day number, rating 1-4, moment as a
+    Julian day), each prompt's answers together and in the order given (the replay's): what an
+    FSRS optimizer reads of the log."""
     cursor = connection.execute(
-        f"SELECT l.schedule_id, {_ORDINAL_OF_DAY}, l.grade, l.id FROM review_log l "
+        f"SELECT l.schedule_id, {_ORDINAL_OF_DAY}, l.grade, julianday(l.reviewed_at) FROM review_log l "
         + (
             ""
             if deck_ids is None
             else "JOIN schedule s ON s.id = l.schedule_id WHERE s.deck_id IN (SELECT value FROM json_each(?)) "
         )
-        + "ORDER BY l.schedule_id, l.id",
+        + "ORDER BY l.schedule_id, l.reviewed_at, l.id",  # the replay's order (_REPLAY_ORDER)
         () if deck_ids is None else (json.dumps(deck_ids),),
     )
     while batch := cursor.fetchmany(5_000):
-        for prompt, day, grade, log_id in batch:
-            yield prompt, day, rating_of(grade), log_id
+        for prompt, day, grade, moment in batch:
+            yield prompt, day, rating_of(grade), moment
 
 
-def _log_row(row: sqlite3.Row, on_first_day: bool) -> dict[str, object]:
+def anki_review_kind(kind: str, repetitions_before: int, lapses_before: int, on_first_day: bool) -> int:
+    """An answer's kind as Anki's revlog type: 0 learning, 1 review, 2 relearning.
+
+    Anki's FSRS optimizer starts a card's history at its last run of learning entries, so only the
+    same-day repeats of a prompt's first study day are learning: a repeat after a later Hard marked
+    so made it drop every answer before (half the items of the optimize benchmark's log)."""
+    if kind == "new" or (kind == "redrill" and on_first_day):
+        return 0
+    if kind == "redrill" and repetitions_before == 0 and lapses_before > 0:
+        return 2  # repeats after a lapse: relearning
+    return 1  # a review, and a passed review repeated the same day (Anki would not repeat it)
+
+
+def _log_row(row: sqlite3.Row) -> dict[str, object]:
     reviewed_at, offset, kind, grade = row["reviewed_at"], row["utc_offset_minutes"], row["kind"], row["grade"]
     deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
     moment = parse_timestamp(reviewed_at) or datetime.min
     local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
-    # Anki's revlog types as its FSRS optimizer reads them: it starts a prompt's history at its last
-    # run of learning entries, so only the first day's repeats may be learning.
-    if kind == "new" or (kind == "redrill" and on_first_day):
-        review_kind = 0  # the first answer and its same-day repeats: learning steps
-    elif kind == "redrill" and row["repetitions_before"] == 0 and row["lapses_before"] > 0:
-        review_kind = 2  # repeats after a lapse: relearning
-    else:
-        review_kind = 1  # a review, and a passed review repeated the same day (Anki would not repeat it)
+    review_kind = anki_review_kind(kind, row["repetitions_before"], row["lapses_before"], bool(row["on_first_day"]))
     return {
         "reviewed_at": local.isoformat(timespec="seconds"),
         "deck_id": deck_id,

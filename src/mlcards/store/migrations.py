@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-SCHEMA_VERSION = 5  # each step up has a migration below, and store/models.py declares the result
+SCHEMA_VERSION = 6  # each step up has a migration below, and store/models.py declares the result
 
 
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
@@ -64,7 +64,21 @@ def _v4_to_v5(connection: sqlite3.Connection) -> None:
         connection.execute(f"ALTER TABLE schedule ADD COLUMN {column}")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(connection: sqlite3.Connection) -> None:
+    """What two-way sync with Anki remembers: answers taken in from Anki and sent out to it (so
+    neither is carried twice), and each note's text as last sent (so edits made in Anki are named)."""
+    connection.execute("CREATE TABLE anki_answer_in (revlog_id INTEGER NOT NULL PRIMARY KEY, log_id INTEGER NOT NULL)")
+    connection.execute("CREATE TABLE anki_answer_out (log_id INTEGER NOT NULL PRIMARY KEY, revlog_id INTEGER NOT NULL)")
+    connection.execute("CREATE TABLE anki_note_text (guid VARCHAR NOT NULL PRIMARY KEY, fingerprint VARCHAR NOT NULL)")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+}
 
 
 def upgrade(connection: sqlite3.Connection, from_version: int) -> None:

@@ -97,7 +97,8 @@ class Schedule(SQLModel, table=True):
 
 class ReviewLog(SQLModel, table=True):
     """The truth: one row per answer, appended, never edited. A prompt's schedule is what
-    replaying its rows in id order through the rule named in `scheduler` gives."""
+    replaying its rows in the order they were given (by moment, then id) through the active rule gives;
+    `scheduler` names the rule that scheduled the answer when it was given."""
 
     __tablename__ = "review_log"
     __table_args__ = (
@@ -143,3 +144,29 @@ class ReviewUndone(SQLModel, table=True):
     duration_ms: int
     session_id: str | None = None
     undone_at: datetime
+
+
+class AnkiAnswerIn(SQLModel, table=True):
+    """An answer given in Anki and taken into the review log by `mlcards sync`: each Anki revlog
+    id is taken in at most once, however often the same revlog comes back from the server."""
+
+    __tablename__ = "anki_answer_in"
+    revlog_id: int = Field(primary_key=True)  # Anki's revlog id: the answer's time in milliseconds
+    log_id: int  # the review_log row it became
+
+
+class AnkiAnswerOut(SQLModel, table=True):
+    """An answer given in mlcards that went out to Anki as a revlog entry."""
+
+    __tablename__ = "anki_answer_out"
+    log_id: int = Field(primary_key=True)
+    revlog_id: int
+
+
+class AnkiNoteText(SQLModel, table=True):
+    """The fields of each note as mlcards last sent them to Anki, by note GUID, so a later sync can
+    tell a note edited in Anki (whose text the YAML replaces) and name it."""
+
+    __tablename__ = "anki_note_text"
+    guid: str = Field(primary_key=True)
+    fingerprint: str

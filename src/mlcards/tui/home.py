@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from mlcards.config import Settings
 from mlcards.decktree import build_tree
 from mlcards.review import ReviewFilter, ReviewSession
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
+from mlcards.store.database import DatabaseError, open_database
+from mlcards.store.errors import explain
 from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
 
@@ -34,6 +41,8 @@ class HomeScreen(Screen[None]):
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("r", "refresh", "Sync"),
+        # Listed in help and the palette; the footer keeps its room for the daily keys.
+        Binding("y", "anki_sync", "Sync with Anki", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -142,3 +151,49 @@ class HomeScreen(Screen[None]):
         else:
             self.notify(f"Synced: {report.cards_added} new, {report.cards_updated} updated, {report.cards_removed} removed.")
         self.reload()
+
+    def action_anki_sync(self) -> None:
+        """Sync with Anki's sync server in a thread, so the app stays responsive while the network works."""
+        self.notify("Syncing with Anki…", timeout=4)
+        self.run_worker(self._anki_sync, thread=True, exclusive=True, group="anki-sync")
+
+    def _anki_sync(self) -> None:
+        collection = self.mlcards.collection
+        message, severity = sync_with_anki_in_words(
+            collection.database.path, collection.settings, collection.config_path, self.mlcards.now()
+        )
+        self.app.call_from_thread(self._anki_synced, message, severity)
+
+    def _anki_synced(self, message: str, severity: SeverityLevel) -> None:
+        self.notify(message, severity=severity, timeout=15 if severity != "information" else 8)
+        self.reload()
+
+
+def sync_with_anki_in_words(
+    database_path: Path, settings: Settings, config_path: Path | None, now: datetime
+) -> tuple[str, SeverityLevel]:
+    """One sync on its own connection (SQLite connections stay in their thread), as a message."""
+    from mlcards.ankisync.faults import SyncFailed  # imported late: Anki's backend loads only for a sync
+    from mlcards.ankisync.run import sync_with_anki
+    from mlcards.ankisync.summary import describe, describe_edited
+    from mlcards.config import ConfigError, load_sync_settings
+    from mlcards.paths import default_config_path
+
+    try:
+        sync_settings = load_sync_settings(config_path or default_config_path())
+        database = open_database(database_path)
+    except (ConfigError, DatabaseError) as error:
+        return f"Not synced with Anki: {error}", "error"
+    try:
+        report = sync_with_anki(database, settings, sync_settings, now)
+    except SyncFailed as error:
+        return f"Not synced with Anki: {error}", "error"
+    except DatabaseError as error:
+        return f"Not synced with Anki: {error}", "error"
+    except sqlite3.Error as error:
+        return f"Not synced with Anki: {explain(error, database_path, 'syncing with Anki')}", "error"
+    finally:
+        database.close()
+    edited = describe_edited(report)
+    summary = describe(report, sync_settings.url or "")
+    return (f"{summary}\n{edited}", "warning") if edited else (summary, "information")

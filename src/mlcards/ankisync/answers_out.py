@@ -1,0 +1,135 @@
+"""Answers and due dates out: mlcards' review log into the Anki copy's revlog, and each prompt's
+schedule into its Anki card, so the phone shows the same due dates and history.
+
+The card states are written on every sync from mlcards' replayed schedule (the log is the
+truth; Anki's own scheduling of an answer given on the phone is replaced by mlcards' replay of
+it). Revlog rows are written once per answer; an answer written by a sync that was cut off
+before it could record so is recognised by its id and card, and not written twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from mlcards.ankisync.endpoint import open_db, rows_of
+from mlcards.export.anki import note_guid
+from mlcards.export.progress import (
+    CARD_NEW,
+    QUEUE_NEW,
+    QUEUE_SUSPENDED,
+    PackageCalendar,
+    ScheduledCard,
+    anki_ease,
+    card_columns,
+)
+from mlcards.store.history import anki_review_kind
+from mlcards.store.synced import OutgoingAnswer
+
+if TYPE_CHECKING:
+    from anki.collection import Collection as AnkiCollection
+
+
+class AnkiCard(NamedTuple):
+    id: int
+    type: int
+    queue: int
+    due: int
+    ivl: int
+    factor: int
+    reps: int
+    lapses: int
+    in_filtered_deck: bool
+
+
+def anki_cards(collection: AnkiCollection) -> dict[tuple[str, int], AnkiCard]:
+    """Every card of the collection by (note GUID, ordinal)."""
+    return {
+        (guid, ordinal): AnkiCard(card_id, kind, queue, due, ivl, factor, reps, lapses, bool(odid))
+        for card_id, guid, ordinal, kind, queue, due, ivl, factor, reps, lapses, odid in rows_of(
+            collection,
+            "SELECT c.id, n.guid, c.ord, c.type, c.queue, c.due, c.ivl, c.factor, c.reps, c.lapses, c.odid "
+            "FROM cards c JOIN notes n ON n.id = c.nid",
+        )
+    }
+
+
+def send_answers(
+    collection: AnkiCollection, outgoing: list[OutgoingAnswer], cards: dict[tuple[str, int], AnkiCard]
+) -> list[tuple[int, int]]:
+    """Write each answer as a revlog row to be synced; returns (log id, revlog id) of those now held."""
+    held: dict[int, int] = {revlog_id: card_id for revlog_id, card_id in rows_of(collection, "SELECT id, cid FROM revlog")}
+    rows = []
+    sent = []
+    for answer in outgoing:
+        card = cards.get((note_guid(answer.deck_id, answer.card_id), answer.ordinal - 1))
+        if card is None:  # a prompt the Anki copy lacks (its card left the YAML before it went out)
+            continue
+        revlog_id = int(answer.reviewed_at.astimezone(UTC).timestamp() * 1000)  # Anki's revlog id is the answer's time
+        while revlog_id in held and held[revlog_id] != card.id:
+            revlog_id += 1  # another card's answer in the same millisecond
+        if held.get(revlog_id) != card.id:
+            review_kind = anki_review_kind(answer.kind, answer.repetitions_before, answer.lapses_before, answer.on_first_day)
+            rows.append(
+                (
+                    revlog_id,
+                    card.id,
+                    -1,  # usn -1: not yet on the server
+                    anki_ease(answer.grade),
+                    answer.interval_after,
+                    answer.interval_before,
+                    answer.easiness_after * 10,
+                    answer.duration_ms,
+                    review_kind,
+                )
+            )
+            held[revlog_id] = card.id
+        sent.append((answer.log_id, revlog_id))
+    open_db(collection).executemany(
+        "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    return sent
+
+
+def send_card_states(
+    collection: AnkiCollection, prompts: list[ScheduledCard], cards: dict[tuple[str, int], AnkiCard], today: date
+) -> int:
+    """Give each Anki card its prompt's state where they differ; returns how many changed.
+    `prompts` carry their review-log rows (Anki counts them as the card's reps)."""
+    # Anki numbers days from its collection's creation: today is day `sched.today` there. Only the
+    # numbering of the calendar is used here; the collection keeps its own creation time.
+    origin = today - timedelta(days=collection.sched.today)
+    calendar = PackageCalendar(origin, collection.crt, 0, 0)
+    wanted: dict[int, tuple[int, ...]] = {}
+    for prompt in prompts:
+        card = cards.get((prompt.guid, prompt.ord))
+        if card is None or card.in_filtered_deck:  # a filtered deck owns its cards' due dates until they return
+            continue
+        schedule = prompt.schedule
+        current = (card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses)
+        if schedule.due is not None:
+            state = card_columns(schedule, calendar)
+        elif card.type == CARD_NEW:  # new on both sides: only suspension is ours to say
+            state = (*current[:1], QUEUE_SUSPENDED if schedule.suspended else QUEUE_NEW, *current[2:])
+        else:
+            continue  # new here, answered there without a grade (a manual reschedule): left to Anki
+        if state != current:
+            wanted[card.id] = state
+    if not wanted:
+        return 0
+    changed = []
+    for card_id, (kind, queue, due, ivl, factor, reps, lapses) in wanted.items():
+        updated = collection.get_card(card_id)  # type: ignore[arg-type]
+        updated.type, updated.queue, updated.due, updated.ivl, updated.factor, updated.reps, updated.lapses = (
+            kind,  # type: ignore[assignment]
+            queue,  # type: ignore[assignment]
+            due,
+            ivl,
+            factor,
+            reps,
+            lapses,
+        )
+        updated.left = 0  # no learning steps left: mlcards' schedule has none
+        changed.append(updated)
+    collection.update_cards(changed, skip_undo_entry=True)
+    return len(changed)
