@@ -85,3 +85,13 @@ def test_a_settings_line_the_writer_cannot_find_is_refused_and_the_file_left_as_
 def test_the_fsrs_scheduler_uses_the_kept_parameters_and_fsrs_defaults_without_them():
     assert Settings(scheduler="fsrs", fsrs_parameters=FITTED).rule().fsrs.parameters == FITTED
     assert Settings(scheduler="fsrs").rule().fsrs.parameters is None
+
+
+def test_parameters_saved_into_a_file_with_a_sync_table_stay_top_level_settings(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    sync_table = '[sync]\nurl = "http://localhost:8080/"\nuser = "me"\n'
+    config.write_text(LEARNERS_FILE + sync_table, encoding="utf-8")
+    save_fsrs_parameters(config, FITTED, "fitted")
+    text = config.read_text(encoding="utf-8")
+    assert text.endswith("]\n" + sync_table)  # the note and the key went in above the table
+    assert load_settings(config).fsrs_parameters == FITTED
