@@ -12,7 +12,8 @@ from mlcards.config import Settings
 from mlcards.review import Answer, ReviewFilter, ReviewSession
 from mlcards.scheduling import sm2
 from mlcards.store.database import open_database
-from mlcards.store.history import LOG_COLUMNS, record_answer
+from mlcards.store.history import LOG_COLUMNS, anki_review_kind, record_answer
+from mlcards.store.synced import unsent_answers
 
 from .test_cli import MY_DECK, default_db, run
 
@@ -82,7 +83,8 @@ def test_the_log_as_json_lines_and_filtered_by_deck_and_day(tmp_path: Path):
 
 def test_same_day_repeats_are_learning_steps_only_on_a_prompts_first_day_so_optimizers_keep_its_history(tmp_path: Path):
     """Anki's FSRS optimizer starts a card's history at its last run of learning entries: a repeat
-    after a later Hard marked as learning made it drop every answer before (half of a real log)."""
+    after a later Hard marked as learning made it drop every answer before (half of a real log).
+    The log and the answers the Anki sync sends are typed alike."""
     home = tmp_path / "home"
     deck = tmp_path / "mine.yaml"
     deck.write_text(MY_DECK, encoding="utf-8")
@@ -99,8 +101,11 @@ def test_same_day_repeats_are_learning_steps_only_on_a_prompts_first_day_so_opti
             for minute, (day, grade) in enumerate(steps):
                 moment = datetime(2026, 3, 9, 9, tzinfo=UTC) + timedelta(days=day, minutes=minute)
                 seen = record_answer(connection, prompt, seen, sm2.Review(grade, moment, moment.date()), 1000, "w").log_id
+        sent = unsent_answers(database.connection)  # what the Anki sync sends, typed by the same rule
     finally:
         database.close()
+    expected_kinds = [0, 0, 1, 1, 1, 2]
+    assert [anki_review_kind(a.kind, a.repetitions_before, a.lapses_before, a.on_first_day) for a in sent] == expected_kinds
     table = list(csv.DictReader(io.StringIO(run(home, "log").stdout)))
     assert [(row["kind"], row["review_kind"]) for row in table] == [
         ("new", "0"), ("redrill", "0"),  # learning steps
