@@ -64,7 +64,7 @@ def status_json(home: Path, *extra: str) -> dict:
 
 def test_version_and_help_for_every_command(home: Path):
     assert run(home, "--version").stdout.startswith("mlcards ")
-    for command in ("status", "check", "add", "remove", "decks", "review", "config"):
+    for command in ("status", "check", "add", "remove", "decks", "review", "config", "optimize"):
         result = run(home, command, "--help")
         assert result.returncode == 0 and "usage: mlcards" in result.stdout, command
 

@@ -20,7 +20,7 @@ from mlcards.review import Answer, AnsweredElsewhere, ReviewSession
 from mlcards.scheduling import sm2
 from mlcards.scheduling.rule import DEFAULT_RULE, RuleSettings
 from mlcards.store.database import Database, open_database
-from mlcards.store.history import rebuild, record_answer_given_elsewhere
+from mlcards.store.history import answers_for_fitting, rebuild, record_answer, record_answer_given_elsewhere
 from mlcards.store.sync import sync
 
 from .dbcheck import rows, schedule_of
@@ -224,6 +224,39 @@ def test_the_fast_replay_of_many_prompts_equals_the_answer_rule(answers: list[tu
         due = state.due.toordinal() if state.due else 0
         redrill = state.redrill_on.toordinal() if state.redrill_on else 0
         assert fast[prompt] == [state.repetitions, state.interval, state.easiness_hundredths, due, state.lapses, redrill]
+
+
+def test_answers_for_fitting_are_each_prompts_answers_in_order_as_ratings_on_study_day_numbers(
+    database: Database, write_deck: WriteDeck
+):
+    sync(database, [write_deck(deck_yaml("demo", "Demo", 2)), write_deck(deck_yaml("other", "Other", 1), "other.yaml")])
+    prompt = {
+        (deck, card): schedule_id
+        for schedule_id, deck, card in database.connection.execute(
+            "SELECT s.id, c.deck_id, c.card_id FROM schedule s JOIN card c ON c.pk = s.card_pk"
+        )
+    }
+    monday, tuesday = MONDAY.date(), MONDAY.date() + timedelta(days=1)
+    given = [(("demo", "c2"), 4, monday), (("demo", "c1"), 1, monday), (("demo", "c1"), 4, monday), (("other", "c1"), 3, monday)]
+    given.append((("demo", "c2"), 5, tuesday))
+    seen: dict[int, int] = {}
+    with database.transaction() as connection:
+        for key, grade, day in given:
+            moment = datetime.combine(day, MONDAY.timetz())
+            seen[prompt[key]] = record_answer(
+                connection, prompt[key], seen.get(prompt[key], 0), sm2.Review(grade, moment, day), 1000, "w"
+            ).log_id
+    c1, c2, other = prompt["demo", "c1"], prompt["demo", "c2"], prompt["other", "c1"]
+    expected = [
+        (c1, monday.toordinal(), 1), (c1, monday.toordinal(), 3),  # Again, then Good the same day
+        (c2, monday.toordinal(), 3), (c2, tuesday.toordinal(), 4),
+        (other, monday.toordinal(), 2),  # Hard
+    ]  # fmt: skip
+    read = list(answers_for_fitting(database.connection, None))
+    assert [answer[:3] for answer in read] == sorted(expected)
+    assert [answer[:3] for answer in answers_for_fitting(database.connection, ["demo"])] == sorted(expected[:4])
+    c2_moments = [moment for prompt_id, _, _, moment in read if prompt_id == c2]
+    assert c2_moments[1] - c2_moments[0] == pytest.approx(1.0)  # moments are Julian days: one day apart
 
 
 def test_switching_to_fsrs_replays_every_prompt_and_switching_back_gives_sm2s_state_exactly(

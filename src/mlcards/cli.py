@@ -9,10 +9,10 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
@@ -41,6 +41,9 @@ from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
 from mlcards.study_plan import interview_plan
 from mlcards.visible import visible, visible_line
+
+if TYPE_CHECKING:
+    from mlcards.scheduling.fitting import TrainingLog  # the Rust optimizer loads only when `optimize` runs
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # bad deck input: every problem was printed, nothing was written
@@ -161,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave a deck (with its subdecks) or a tag's cards out of the plan: no new prompts from them (repeatable; saved)",
     )
     plan.add_argument("--leave-out-none", action="store_true", help="bring every left-out deck and tag back into the plan")
+    optimize = commands.add_parser(
+        "optimize", help="fit FSRS's parameters to your review log, compare them with the defaults, and keep them"
+    )
+    optimize.add_argument("--dry-run", action="store_true", help="fit and report, keep nothing")
+    optimize.add_argument("--deck", help="fit on the answers of this deck (name or id) and its subdecks only")
 
     config = commands.add_parser("config", help="show the settings and where they live")
     config.add_argument("--init", action="store_true", help="write a commented settings file if there is none")
@@ -248,6 +256,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         return EXIT_OK
     if args.command == "log":
         return _print_log(collection, args, out, err)
+    if args.command == "optimize":
+        return _optimize(collection, args, now, out, err)
     if args.command == "rebuild":
         rebuilt = collection.rebuild()
         print(
@@ -392,6 +402,84 @@ def _print_log(collection: Collection, args: argparse.Namespace, out: TextIO, er
     writer.writeheader()
     writer.writerows(found)
     return EXIT_OK
+
+
+def _optimize(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
+    from mlcards.config import save_fsrs_parameters
+    from mlcards.scheduling import fitting  # imported late: the Rust optimizer loads only here
+    from mlcards.store.history import answers_for_fitting
+
+    deck_ids, scope = None, ""
+    if args.deck is not None:
+        chosen = _choose_deck(collection, args.deck, err)
+        if chosen is None:
+            return EXIT_PROBLEMS
+        deck_ids, scope = selected_deck_ids(collection.database.connection, chosen), f" in {visible_line(chosen)}"
+    log = fitting.training_log(answers_for_fitting(collection.database.connection, deck_ids))
+    read = f"{log.answers:,} answer(s) to {log.prompts:,} prompt(s){scope}"
+    if log.reviews_needed:
+        print(f"mlcards: too few reviews to fit FSRS yet: {_too_few(log, fitting.MINIMUM_ITEMS)}; nothing was saved.", file=err)
+        return EXIT_PROBLEMS
+    in_use = collection.settings.fsrs_parameters
+    report = fitting.fit_and_compare(log, in_use)
+    print(
+        f"Read {read}; FSRS predicts {len(log.items):,} of them (those given a day or more after the prompt's previous answer).",
+        file=out,
+    )
+    print(f"\n{'parameters':<24}{'log loss':>10}{'RMSE (bins)':>13}", file=out)
+    rows = [("FSRS defaults", report.default), ("in your settings", report.in_use), ("fitted", report.fitted)]
+    for label, measured in rows:
+        if measured is not None:
+            print(f"{label:<24}{measured.log_loss:>10.4f}{measured.rmse_bins:>13.2%}", file=out)
+    print(
+        "Lower is better: log loss scores each predicted recall against what happened (recent answers count more); "
+        "RMSE (bins) compares predicted and actual recall rates per group of similar reviews.\n",
+        file=out,
+    )
+    if args.dry_run:
+        print("--dry-run: nothing was saved.", file=out)
+        return EXIT_OK
+    if not report.improves:
+        kept = "The parameters in your settings" if in_use is not None else "FSRS's defaults"
+        print(f"{kept} predict this log at least as well as the fitted ones; nothing was saved.", file=out)
+        return EXIT_OK
+    note = (
+        f"fitted by 'mlcards optimize' on {now.date().isoformat()} to {read}: log loss {report.fitted.log_loss:.4f} "
+        f"(defaults {report.default.log_loss:.4f}), RMSE {report.fitted.rmse_bins:.2%} (defaults {report.default.rmse_bins:.2%})"
+    )
+    config_path = collection.config_path or default_config_path()
+    try:
+        save_fsrs_parameters(config_path, report.parameters, note)
+    except ValueError as error:  # fsrs-rs clips to the ranges py-fsrs accepts, so this would be a disagreement between them
+        print(f"mlcards: the fitted parameters cannot be kept: {error}; nothing was saved", file=err)
+        return EXIT_PROBLEMS
+    except ConfigError as error:
+        print(f"mlcards: {error}", file=err)
+        return EXIT_UNUSABLE
+    except OSError as error:
+        print(f"mlcards: cannot save the parameters to {config_path}: {error.strerror or error}; nothing was changed", file=err)
+        return EXIT_UNUSABLE
+    print(f"Saved the fitted parameters to {config_path} as fsrs_parameters.", file=out)
+    collection.settings = replace(collection.settings, fsrs_parameters=report.parameters)
+    replayed = collection.follow_configured_rule()  # FSRS's memory of every prompt, under either rule, now with them
+    if collection.settings.scheduler == "fsrs" and replayed is not None:
+        print(f"FSRS now schedules with them: {replayed.prompts:,} prompt(s) rescheduled from the log.", file=out)
+    elif collection.settings.scheduler == "fsrs":
+        print("FSRS already scheduled with these parameters.", file=out)
+    else:
+        print('FSRS schedules with them once scheduler = "fsrs" (SM-2 schedules now).', file=out)
+    return EXIT_OK
+
+
+def _too_few(log: TrainingLog, minimum: int) -> str:
+    """Why the log cannot be fitted yet, with the number of reviews still needed."""
+    wanted = f"it learns from answers given a day or more after the prompt's previous one and needs {minimum:,}"
+    have = f"the log has {len(log.items):,} of {log.answers:,} answer(s)" if log.answers else "the log has no answers yet"
+    if log.learnable < len(log.items):
+        have += f", {log.learnable:,} of them left after FSRS sets aside outliers (rare pairs of first grade and first interval)"
+    if log.learnable >= minimum:  # enough of them, but each is its prompt's first review on a later day
+        return f"{wanted}, some of them a prompt's second such review; {have}, none of them one. 1 more review needed"
+    return f"{wanted}; {have}. {log.reviews_needed:,} more review(s) needed"
 
 
 def _choose_deck(collection: Collection, wanted: str, err: TextIO) -> str | None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from mlcards.scheduling.fsrs_rule import FSRSSettings
+from mlcards.scheduling.fsrs_rule import FSRSSettings, scheduler_for
 from mlcards.scheduling.rule import SCHEDULERS, RuleSettings
 
 
@@ -32,6 +33,7 @@ class Settings:
     desired_retention: float = 0.9  # FSRS: the recall probability at which a prompt comes due
     learning_steps: tuple[str, ...] = ("1m", "10m")  # FSRS: same-day steps of a new prompt
     relearning_steps: tuple[str, ...] = ("10m",)  # FSRS: same-day steps after a lapse
+    fsrs_parameters: tuple[float, ...] | None = None  # FSRS-6's w0..w20 fitted by `mlcards optimize`; None: FSRS's defaults
     interview_date: date | None = None  # `mlcards plan --interview`: new prompts are planned to this date
     first_seen_days_before: int = 7  # the plan shows every prompt for the first time this many days before it
     interview_leave_out: tuple[str, ...] = ()  # `plan --leave-out`: deck names (with subdecks) and tag:NAME the plan skips
@@ -42,6 +44,7 @@ class Settings:
             desired_retention=self.desired_retention,
             learning_steps_minutes=tuple(step_minutes(step) for step in self.learning_steps),
             relearning_steps_minutes=tuple(step_minutes(step) for step in self.relearning_steps),
+            parameters=self.fsrs_parameters,
             day_start_hour=self.day_start_hour,
         )
         return RuleSettings(scheduler="fsrs" if self.scheduler == "fsrs" else "sm2", fsrs=fsrs)
@@ -142,6 +145,12 @@ def load_settings(path: Path) -> Settings:
             continue
         if key not in known:
             raise ConfigError(f"{path}: unknown setting '{key}' — known settings: {', '.join(sorted(known))}")
+        if key == "fsrs_parameters":
+            try:
+                values[key] = fsrs_parameters_from(value)
+            except ValueError as problem:
+                raise ConfigError(f"{path}:{_line_of(path, key)}: {problem}") from None
+            continue
         if key in _FRACTIONS:
             low_fraction, high_fraction = _FRACTIONS[key]
             if not isinstance(value, int | float) or isinstance(value, bool) or not low_fraction <= value <= high_fraction:
@@ -185,24 +194,68 @@ def load_settings(path: Path) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def save_setting(path: Path, key: str, value: str) -> None:
-    """Set one setting in the file, keeping every other line and comment as written (atomic)."""
-    if key not in _CHOICES or value not in _CHOICES[key]:
-        raise ValueError(f"{key} = {value!r} cannot be saved")
-    line = f'{key} = "{value}"'
-    text = (
-        path.read_text(encoding="utf-8-sig")
-        if path.exists()
-        else "# mlcards settings (mlcards config --init writes a commented file)\n"
-    )
-    pattern = re.compile(rf"^{key}[ \t]*=[^#\n]*", re.MULTILINE)
+FSRS_PARAMETER_COUNT = 21  # FSRS-6: w0..w20, as py-fsrs 6 and fsrs-rs read them
+_FSRS_NOTE = "# fsrs_parameters:"  # starts the comment line save_fsrs_parameters keeps above the key
+
+
+def fsrs_parameters_from(value: object) -> tuple[float, ...]:
+    """The FSRS-6 parameter vector as written in the settings file; a ValueError says what is wrong."""
+    fix = "run 'mlcards optimize' to fit them again, or delete the line to use FSRS's defaults"
+    if not isinstance(value, list) or len(value) != FSRS_PARAMETER_COUNT:
+        got = f"{len(value)} value(s)" if isinstance(value, list) else repr(value)
+        raise ValueError(
+            f"'fsrs_parameters' must be a list of {FSRS_PARAMETER_COUNT} numbers (FSRS-6's w0 to w20), got {got} — {fix}"
+        )
+    for index, number in enumerate(value):
+        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+            raise ValueError(f"'fsrs_parameters' w{index} must be a finite number, got {number!r} — {fix}")
+    parameters = tuple(float(number) for number in value)
+    try:
+        scheduler_for(FSRSSettings(parameters=parameters))  # py-fsrs checks each against the range FSRS-6 allows
+    except ValueError as refused:
+        raise ValueError(
+            f"'fsrs_parameters' are outside what FSRS-6 accepts ({' '.join(str(refused).split())}) — {fix}"
+        ) from None
+    return parameters
+
+
+def _line_of(path: Path, key: str) -> int:
+    """The line a top-level key is set on (1 when it cannot be found), for error messages."""
+    text = path.read_text(encoding="utf-8-sig")
+    found = re.search(rf"^[ \t]*{key}[ \t]*=", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def save_fsrs_parameters(path: Path, parameters: Sequence[float], note: str) -> None:
+    """Set fsrs_parameters with a comment line above it (`note`: when and on what they were fitted),
+    replacing the previous ones and their comment, keeping every other line as written (atomic)."""
+    values = fsrs_parameters_from(list(parameters))
+    comment = f"{_FSRS_NOTE} {' '.join(note.split())}"  # one line, whatever the note holds
+    line = f"fsrs_parameters = [{', '.join(repr(value) for value in values)}]"
+    text = _settings_text(path)
+    # The key with its whole array (it may span lines) and, if there, the comment written with it.
+    pattern = re.compile(rf"^(?:{re.escape(_FSRS_NOTE)}[^\n]*\n)?fsrs_parameters[ \t]*=[ \t]*\[[^\]]*\]", re.MULTILINE)
     if pattern.search(text):
-        text = pattern.sub(line, text, count=1)
-    elif first_table := re.search(r"^[ \t]*\[", text, re.MULTILINE):  # top-level keys must come before [sync]
-        text = text[: first_table.start()] + line + "\n" + text[first_table.start() :]
+        text = pattern.sub(lambda _: f"{comment}\n{line}", text, count=1)
     else:
-        text = text + ("" if text.endswith("\n") else "\n") + line + "\n"
-    tomllib.loads(text)  # never write a file the next start could not read
+        text = _add_top_level(text, f"{comment}\n{line}\n")
+    try:
+        written = tomllib.loads(text).get("fsrs_parameters")
+    except tomllib.TOMLDecodeError:
+        written = None
+    if written is None or tuple(written) != values:  # never write a file the next start would read differently
+        raise ConfigError(f"{path}: cannot replace its 'fsrs_parameters' line — delete that setting by hand and run again")
+    _replace_file(path, text)
+
+
+def _settings_text(path: Path) -> str:
+    if path.exists():
+        return path.read_text(encoding="utf-8-sig")
+    return "# mlcards settings (mlcards config --init writes a commented file)\n"
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a crash leaves the old settings, never half of the new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -212,6 +265,25 @@ def save_setting(path: Path, key: str, value: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _add_top_level(text: str, lines: str) -> str:
+    """`lines` as top-level settings: before the first [table] (after it they would belong to it), else at the end."""
+    if first_table := re.search(r"^[ \t]*\[", text, re.MULTILINE):
+        return text[: first_table.start()] + lines + text[first_table.start() :]
+    return text + ("" if text.endswith("\n") or not text else "\n") + lines
+
+
+def save_setting(path: Path, key: str, value: str) -> None:
+    """Set one setting in the file, keeping every other line and comment as written (atomic)."""
+    if key not in _CHOICES or value not in _CHOICES[key]:
+        raise ValueError(f"{key} = {value!r} cannot be saved")
+    line = f'{key} = "{value}"'
+    text = _settings_text(path)
+    pattern = re.compile(rf"^{key}[ \t]*=[^#\n]*", re.MULTILINE)
+    text = pattern.sub(line, text, count=1) if pattern.search(text) else _add_top_level(text, line + "\n")
+    tomllib.loads(text)  # never write a file the next start could not read
+    _replace_file(path, text)
 
 
 def _interview_date(path: Path, value: object) -> date:
@@ -237,11 +309,7 @@ def save_plan_setting(path: Path, key: str, value: date | int | tuple[str, ...] 
     remove the line, back to no date or the default), keeping every other line as written (atomic)."""
     if key not in PLAN_SETTINGS:
         raise ValueError(f"{key} is not a plan setting")
-    text = (
-        path.read_text(encoding="utf-8-sig")
-        if path.exists()
-        else "# mlcards settings (mlcards config --init writes a commented file)\n"
-    )
+    text = _settings_text(path)
     if isinstance(value, tuple):  # a list is rewritten whole, on one line
         text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
     if value is None or value == ():
@@ -254,27 +322,8 @@ def save_plan_setting(path: Path, key: str, value: date | int | tuple[str, ...] 
         line = f"{key} = {written}"
         setting = re.compile(rf"^{key}[ \t]*=[ \t]*[^#\n ]*", re.MULTILINE)  # the value; a comment after it stays
         found = setting.search(text)
-        table = re.search(r"^[ \t]*\[", text, re.MULTILINE)  # a top-level key goes above the first [table]
-        if found:
-            text = text[: found.start()] + line + text[found.end() :]
-        elif table:
-            text = text[: table.start()] + line + "\n" + text[table.start() :]
-        else:
-            text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
+        text = text[: found.start()] + line + text[found.end() :] if found else _add_top_level(text, line + "\n")
     expected = list(value) if isinstance(value, tuple) else value
     if tomllib.loads(text).get(key) != (None if expected == [] else expected):  # never write what the next start reads otherwise
         raise ConfigError(f"{path}: cannot rewrite its '{key}' line — edit or delete it by hand")
     _replace_file(path, text)
-
-
-def _replace_file(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a crash leaves the old settings, never half of the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -47,7 +47,7 @@ async def test_i_sets_the_date_saves_it_and_home_shows_days_left_and_readiness(w
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         text = screen_text(app)
-        assert "Interview 2025-04-20 · 37 days left · readiness 0% (predicted recall) · i: change" in text
+        assert "Interview 2025-04-20 · 37 days left · readiness 0% · i: change date" in text
         assert "Ready" in text and "(planned)" in text
     assert with_config.config_path is not None
     assert with_config.config_path.read_text() == "new_cards_per_day = 3  # mine\ninterview_date = 2025-04-20\n"

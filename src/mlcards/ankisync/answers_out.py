@@ -69,7 +69,7 @@ def send_answers(
         while revlog_id in held and held[revlog_id] != card.id:
             revlog_id += 1  # another card's answer in the same millisecond
         if held.get(revlog_id) != card.id:
-            review_kind = anki_review_kind(answer.kind, answer.repetitions_before, answer.lapses_before)
+            review_kind = anki_review_kind(answer.kind, answer.repetitions_before, answer.lapses_before, answer.on_first_day)
             rows.append(
                 (
                     revlog_id,

@@ -363,10 +363,13 @@ LOG_COLUMNS = (
     "session_id",
     "log_id",
 )
-_LOG_SQL = """
+# Whether the answer `l` was given on its prompt's first study day (the day of its first answer, in
+# the replay's order): one seek along ix_review_log_schedule per answer.
+ON_FIRST_DAY_SQL = "(l.study_day = (SELECT f.study_day FROM review_log f WHERE f.schedule_id = l.schedule_id ORDER BY f.reviewed_at, f.id LIMIT 1))"
+_LOG_SQL = f"""
 SELECT l.id, l.reviewed_at, l.utc_offset_minutes, c.deck_id, c.card_id, s.ordinal, l.grade, l.duration_ms,
        l.interval_before, l.interval_after, l.due_after, l.scheduler, l.scheduler_settings, l.kind,
-       l.repetitions_before, l.lapses_before, l.study_day, l.session_id
+       l.repetitions_before, l.lapses_before, l.study_day, l.session_id, {ON_FIRST_DAY_SQL} AS on_first_day
 FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk
 WHERE (:all_decks OR c.deck_id IN (SELECT value FROM json_each(:deck_ids))) AND (:since IS NULL OR l.study_day >= :since)
 ORDER BY l.id"""
@@ -387,13 +390,36 @@ def log_rows(connection: sqlite3.Connection, deck_ids: list[str] | None, since: 
             yield _log_row(row)
 
 
-def anki_review_kind(kind: str, repetitions_before: int, lapses_before: int) -> int:
-    """An answer's kind as Anki's revlog type: 0 learning, 1 review, 2 relearning."""
-    if kind == "new":
+def answers_for_fitting(connection: sqlite3.Connection, deck_ids: list[str] | None) -> Iterator[tuple[int, int, int, float]]:
+    """Every answer (of the given decks) as (prompt, study day number, rating 1-4, moment as a
+    Julian day), each prompt's answers together and in the order given (the replay's): what an
+    FSRS optimizer reads of the log."""
+    cursor = connection.execute(
+        f"SELECT l.schedule_id, {_ORDINAL_OF_DAY}, l.grade, julianday(l.reviewed_at) FROM review_log l "
+        + (
+            ""
+            if deck_ids is None
+            else "JOIN schedule s ON s.id = l.schedule_id WHERE s.deck_id IN (SELECT value FROM json_each(?)) "
+        )
+        + "ORDER BY l.schedule_id, l.reviewed_at, l.id",  # the replay's order (_REPLAY_ORDER)
+        () if deck_ids is None else (json.dumps(deck_ids),),
+    )
+    while batch := cursor.fetchmany(5_000):
+        for prompt, day, grade, moment in batch:
+            yield prompt, day, rating_of(grade), moment
+
+
+def anki_review_kind(kind: str, repetitions_before: int, lapses_before: int, on_first_day: bool) -> int:
+    """An answer's kind as Anki's revlog type: 0 learning, 1 review, 2 relearning.
+
+    Anki's FSRS optimizer starts a card's history at its last run of learning entries, so only the
+    same-day repeats of a prompt's first study day are learning: a repeat after a later Hard marked
+    so made it drop every answer before (half the items of the optimize benchmark's log)."""
+    if kind == "new" or (kind == "redrill" and on_first_day):
         return 0
-    if kind == "review":
-        return 1
-    return 2 if repetitions_before == 0 and lapses_before > 0 else 0  # a same-day repeat: relearning after a lapse
+    if kind == "redrill" and repetitions_before == 0 and lapses_before > 0:
+        return 2  # repeats after a lapse: relearning
+    return 1  # a review, and a passed review repeated the same day (Anki would not repeat it)
 
 
 def _log_row(row: sqlite3.Row) -> dict[str, object]:
@@ -401,7 +427,7 @@ def _log_row(row: sqlite3.Row) -> dict[str, object]:
     deck_id, card_id, ordinal = row["deck_id"], row["card_id"], row["ordinal"]
     moment = parse_timestamp(reviewed_at) or datetime.min
     local = moment.astimezone(timezone(timedelta(minutes=offset))) if offset is not None else moment
-    review_kind = anki_review_kind(kind, row["repetitions_before"], row["lapses_before"])
+    review_kind = anki_review_kind(kind, row["repetitions_before"], row["lapses_before"], bool(row["on_first_day"]))
     return {
         "reviewed_at": local.isoformat(timespec="seconds"),
         "deck_id": deck_id,

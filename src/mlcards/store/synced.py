@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+from mlcards.store.history import ON_FIRST_DAY_SQL
 from mlcards.store.values import parse_timestamp
 
 
@@ -38,6 +39,7 @@ class OutgoingAnswer(NamedTuple):
     easiness_after: int  # hundredths
     repetitions_before: int
     lapses_before: int
+    on_first_day: bool  # given on the prompt's first study day (Anki's revlog type depends on it)
 
 
 def all_prompts(connection: sqlite3.Connection) -> list[PromptRow]:
@@ -69,15 +71,15 @@ def unsent_answers(connection: sqlite3.Connection) -> list[OutgoingAnswer]:
     """Answers given in mlcards that Anki does not have yet, oldest first."""
     rows = connection.execute(
         "SELECT l.id, c.deck_id, c.card_id, s.ordinal, l.reviewed_at, l.grade, l.kind, l.duration_ms, "
-        "l.interval_before, l.interval_after, l.easiness_after, l.repetitions_before, l.lapses_before "
+        f"l.interval_before, l.interval_after, l.easiness_after, l.repetitions_before, l.lapses_before, {ON_FIRST_DAY_SQL} "
         "FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk "
         "WHERE NOT EXISTS (SELECT 1 FROM anki_answer_out o WHERE o.log_id = l.id) "
         "AND NOT EXISTS (SELECT 1 FROM anki_answer_in i WHERE i.log_id = l.id) "
         "ORDER BY l.id"
     ).fetchall()
     return [
-        OutgoingAnswer(log_id, deck_id, card_id, ordinal, _utc(at), *rest)
-        for log_id, deck_id, card_id, ordinal, at, *rest in rows
+        OutgoingAnswer._make((log_id, deck_id, card_id, ordinal, _utc(at), *rest, bool(on_first_day)))
+        for log_id, deck_id, card_id, ordinal, at, *rest, on_first_day in rows
     ]
 
 

@@ -54,7 +54,7 @@ def _interview_line(ready: Readiness) -> Text:
         day,
         f" · {ready.days_left} day{'s' if ready.days_left != 1 else ''} left · ",
         (f"readiness {overall}", "bold magenta"),
-        (" (predicted recall) · i: change", "dim"),
+        (" · i: change date", "dim"),
     )
 
 
@@ -68,14 +68,20 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "study", "Study", priority=True),  # before the table turns enter into a selection
         Binding("a", "study_all", "Study all due"),
-        Binding("c", "cram", "Cram"),
+        Binding("c", "cram", "Cram", show=False),  # in help and the palette: the 80-column footer keeps the daily keys
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("n", "new_card", "New card"),
-        Binding("r", "refresh", "Sync"),
-        # Listed in help and the palette; the footer keeps its room for the daily keys (at 80
-        # columns one more entry pushed Quit off it). The interview line names i while a date is set.
-        Binding("i", "interview_date", "Plan", show=False, tooltip="Interview date: set or clear it (new prompts are planned to it)"),
+        Binding("r", "refresh", "Reload decks", show=False),  # re-reads the YAML (also done at start); in help and the palette
+        # Listed in help and the palette; the footer keeps its room for the daily keys (the interview
+        # line names i while a date is set).
+        Binding(
+            "i",
+            "interview_date",
+            "Plan",
+            show=False,
+            tooltip="Interview date: set or clear it",
+        ),
         Binding("y", "anki_sync", "Sync with Anki", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
