@@ -66,7 +66,7 @@ async def test_each_button_shows_the_interval_its_answer_would_give(make_app, co
         await pilot.press("space")
         text = screen_text(app)
         assert "Write the GAN minimax objective" in text
-        assert "1 Again · in 3 cards" in text  # back within this session
+        assert "1 Again · after 3 prompts" in text  # back within this session
         assert "2 Hard · 15d, again today" in text  # ceil(6 * 2.36), and repeated today
         assert "3 Good · 15d" in text
         assert "4 Easy · 16d" in text  # easiness 2.6
@@ -254,7 +254,7 @@ async def test_the_card_is_rewrapped_when_the_terminal_is_resized(make_app) -> N
         await pilot.pause()
         text = screen_text(app)
         assert "─" * 100 in text  # the divider spans the wider view, up to the card's widest column
-        assert "1 Again · in 3 cards" in text
+        assert "1 Again · after 3 prompts" in text
 
 
 async def test_leaving_the_review_gives_garbage_collection_back(make_app) -> None:

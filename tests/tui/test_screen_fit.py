@@ -95,7 +95,7 @@ async def test_the_answer_bar_shows_each_grade_and_its_next_step_whole_at_80_col
         for label in labels:
             grade, next_step = label.split(" · ")
             assert any(grade in line for line in drawn) and any(next_step in line for line in drawn)
-        assert "in 3 cards" in "\n".join(drawn)
+        assert "after 3 prompts" in "\n".join(drawn)
 
 
 async def test_the_answer_bar_keeps_each_label_on_one_line_when_it_fits(make_app) -> None:
@@ -103,7 +103,7 @@ async def test_the_answer_bar_keeps_each_label_on_one_line_when_it_fits(make_app
     async with app.run_test(size=LARGE) as pilot:
         await pilot.press("a", "space")
         await pilot.pause()
-        assert "1 Again · in 3 cards" in screen_text(app)
+        assert "1 Again · after 3 prompts" in screen_text(app)
 
 
 async def test_on_a_wide_terminal_the_card_is_a_centred_column_of_readable_width(make_app) -> None:

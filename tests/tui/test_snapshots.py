@@ -1,7 +1,7 @@
 """Snapshots of the main screens at 80x24 and 120x40, on a fixed deck, clock and theme.
 
 Update after an intended change with: pytest tests/tui/test_snapshots.py --snapshot-update
-(and write the installed Textual version into __snapshots__/TEXTUAL_VERSION).
+(and write the installed Textual version into snapshots_textual_version.txt).
 
 A snapshot is Textual's exact drawing, which changes between Textual releases; compared under
 another release it would fail a fresh install for no fault of ours. So snapshots are compared
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-RECORDED_WITH = (Path(__file__).parent / "__snapshots__" / "TEXTUAL_VERSION").read_text().strip()
+RECORDED_WITH = (Path(__file__).parent / "snapshots_textual_version.txt").read_text().strip()
 pytestmark = pytest.mark.skipif(
     version("textual") != RECORDED_WITH,
     reason=f"snapshots were recorded with Textual {RECORDED_WITH}; this is {version('textual')} (update them with --snapshot-update)",

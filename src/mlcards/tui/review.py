@@ -53,7 +53,7 @@ def next_step_label(answer: Answer, step: NextStep) -> str:
     if step.wait is not None:
         return wait_label(step.wait)
     if answer is Answer.AGAIN or step.days is None:
-        return f"in {REDRILL_GAP} cards"
+        return f"after {REDRILL_GAP} prompts"
     if step.again_today:
         return f"{interval_label(step.days)}, again today"
     return interval_label(step.days)

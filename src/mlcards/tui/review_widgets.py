@@ -61,7 +61,7 @@ LABEL_PARTS = " · "  # between a grade and what it leads to: "2 Hard · 16d, ag
 
 def chip_lines(label: str, two_lines: bool) -> tuple[str, str, str]:
     """A chip's three rows: the label on the middle one, or on two lines its grade on the middle
-    row and what follows the grade below it (at 80 columns "in 3 cards" lost its end)."""
+    row and what follows the grade below it (at 80 columns "after 3 prompts" lost its end)."""
     if not two_lines or LABEL_PARTS not in label:
         return "", label, ""
     grade, rest = label.split(LABEL_PARTS, 1)
