@@ -79,25 +79,29 @@ def unseen(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> i
     return int(connection.execute(query, parameters).fetchone()[0])
 
 
-_UNSEEN_WITH_CARD_AND_DECK = (
-    f"FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id WHERE {_COVERED} AND s.due IS NULL"
-)
+def _unseen_from(leave_out: tuple[str, ...], needs: str) -> tuple[str, dict[str, str]]:
+    """FROM and WHERE over the unseen prompts with `needs` ("card" or "deck") joined, and card and
+    deck both when something is left out (the clauses need them)."""
+    joins, left_out, parameters = _left_out(leave_out)
+    if not joins:
+        joins = " JOIN card c ON c.pk = s.card_pk" if needs == "card" else " JOIN deck d ON d.id = s.deck_id"
+    return f"FROM schedule s{joins} WHERE {_COVERED} AND s.due IS NULL{left_out}", parameters
 
 
 def unseen_by_deck(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """(deck name, unseen prompts) per present deck, less those left out."""
-    _, left_out, parameters = _left_out(leave_out)
-    query = f"SELECT d.name, count(*) {_UNSEEN_WITH_CARD_AND_DECK}{left_out} GROUP BY d.id"
-    return [(str(name), int(count)) for name, count in connection.execute(query, parameters).fetchall()]
+    source, parameters = _unseen_from(leave_out, "deck")
+    return [
+        (str(name), int(count))
+        for name, count in connection.execute(f"SELECT d.name, count(*) {source} GROUP BY d.id", parameters).fetchall()
+    ]
 
 
 def unseen_by_tag(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """(tag, unseen prompts carrying it), most first, less those left out."""
-    _, left_out, parameters = _left_out(leave_out)
+    source, parameters = _unseen_from(leave_out, "card")
     counted: dict[str, int] = {}
-    for tags, count in connection.execute(
-        f"SELECT c.tags, count(*) {_UNSEEN_WITH_CARD_AND_DECK} AND c.tags != ''{left_out} GROUP BY c.tags", parameters
-    ):
+    for tags, count in connection.execute(f"SELECT c.tags, count(*) {source} AND c.tags != '' GROUP BY c.tags", parameters):
         for tag in str(tags).split():
             counted[tag] = counted.get(tag, 0) + int(count)
     return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
