@@ -78,9 +78,6 @@ def test_sixty_days_to_an_interview_meet_the_deadline_and_readiness_predicts_rec
         learner_recall = [fsrs_rule.retrievability(memory[prompt], moment, LEARNER) for prompt in memory]
         assert predicted.overall == pytest.approx(sum(learner_recall) / prompts, abs=1e-9)  # mlcards' memory is the learner's
         recalled = sum(chance.random() < recall for recall in learner_recall) / prompts
-        print(
-            f"{scheduler}: predicted readiness {predicted.overall:.3f}, recalled {recalled:.3f}; last first sight {max(first_seen.values())}"
-        )
         assert abs(recalled - predicted.overall) <= 0.05, (recalled, predicted.overall)
     finally:
         database.close()
