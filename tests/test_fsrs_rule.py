@@ -12,46 +12,14 @@ from hypothesis import strategies as st
 from mlcards.scheduling import fsrs_rule
 from mlcards.scheduling.prompt_state import NEW_PROMPT, Review
 
+from .fsrs_settings import fsrs_settings
+
 START = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 NO_FUZZ = fsrs_rule.FSRSSettings(fuzz=False)
 
 # An answer: the button (1-4) and the time since the previous answer (seconds to months).
 ANSWERS = st.lists(st.tuples(st.integers(1, 4), st.integers(0, 90 * 86_400)), min_size=1, max_size=30)
-RULES = st.builds(
-    fsrs_rule.FSRSSettings,
-    desired_retention=st.sampled_from([0.8, 0.9, 0.95]),
-    learning_steps_minutes=st.sampled_from([(1, 10), (10,), (), (1, 10, 60)]),
-    relearning_steps_minutes=st.sampled_from([(10,), (), (5, 30)]),
-    parameters=st.sampled_from(
-        [
-            None,
-            (
-                0.4,
-                0.9,
-                2.3,
-                10.9,
-                4.93,
-                0.94,
-                0.86,
-                0.01,
-                1.49,
-                0.14,
-                0.94,
-                2.18,
-                0.05,
-                0.34,
-                1.26,
-                0.29,
-                2.61,
-                0.6,
-                0.1,
-                0.1,
-                0.3,
-            ),
-        ]
-    ),
-    fuzz=st.just(False),
-)
+RULES = fsrs_settings(fuzz=st.just(False))
 GRADE_OF_RATING = {1: 1, 2: 3, 3: 4, 4: 5}  # the buttons' SM-2 grades, as stored
 
 
