@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mlcards.planning.memory import AGAIN, GOOD, MemoryModel
 from mlcards.scheduling import sm2
+from mlcards.scheduling.fsrs_memory import AGAIN, GOOD, MemoryModel
 from mlcards.scheduling.rule import RuleSettings
 
 HORIZON_DAYS = 30
@@ -106,7 +106,7 @@ def reviews_of_seen(
     """
     counts = [0] * horizon
     model, review, sm2_schedules = stepper.model, stepper.review, stepper.sm2_schedules
-    factor, decay, days_per_stability = model.factor, model.decay, model.days_per_stability
+    factor, decay, interval_scale = model.factor, model.decay, model.interval_scale
     for prompt, due_in, repetitions, interval, easiness, stability, difficulty, age in prompts:
         day = due_in if due_in > 0 else 0
         number = 0
@@ -122,7 +122,7 @@ def reviews_of_seen(
                 if sm2_schedules:
                     least = 1 if repetitions == 0 else 6 if repetitions == 1 else -(-interval * easiness // 100)
                 else:
-                    least = round(stability * days_per_stability) or 1
+                    least = round((stability / factor) * interval_scale) or 1
                 if day + least >= horizon:
                     break
             stability, difficulty, repetitions, interval = review(

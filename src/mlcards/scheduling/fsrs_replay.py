@@ -2,9 +2,9 @@
 
 `fsrs_rule.next_memory` asks py-fsrs for every answer, which costs about 10 µs of objects and
 datetimes each; a rebuild (switching rule, changing retention, a schema upgrade) replays every
-answer ever given. `replay_memories` is the same FSRS-6 computation, written over floats and
-integer microseconds, in the order of the published formulas so that every float comes out
-identical to py-fsrs 6.3.2's.
+answer ever given. `replay_memories` is the same FSRS computation: the closed forms of
+scheduling/fsrs_memory.py for memory, the (re)learning steps and fuzz here, over floats and
+integer microseconds, so that every float comes out identical to py-fsrs 6.3's.
 
 py-fsrs is the rule, though, and its releases have refined FSRS-6's formulas (6.0 to 6.3 changed
 the difficulty and short-term stability updates). So `memories` first checks the fast path
@@ -14,26 +14,21 @@ uses it only if every state agrees to the last bit; otherwise it asks py-fsrs fo
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from mlcards.scheduling.fsrs_memory import AGAIN, GOOD, HARD, MemoryModel
 from mlcards.scheduling.fsrs_rule import (
-    MAXIMUM_INTERVAL_DAYS,
     FSRSSettings,
     fuzz_unit,
     fuzzed_days,
     next_memory,
-    scheduler_for,
 )
 from mlcards.scheduling.prompt_state import FSRSMemory, rating_of
 
 LEARNING, REVIEW, RELEARNING = 1, 2, 3
-AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
-MIN_STABILITY = 0.001
-MIN_DIFFICULTY, MAX_DIFFICULTY = 1.0, 10.0
 MICROSECONDS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -41,51 +36,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def replay_memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSettings) -> dict[int, FSRSMemory]:
     """Each prompt's FSRS memory after its answers, from (prompt, SM-2 grade, moment in µs since
     the epoch) in the order given; equal to chaining `fsrs_rule.next_memory` over each prompt's answers."""
-    w = scheduler_for(settings).parameters
-    decay = -w[20]
-    factor = 0.9 ** (1 / decay) - 1
-    interval_scale = (settings.desired_retention ** (1 / decay)) - 1
+    model = MemoryModel.closed_forms(settings)
     learning_steps = [minutes * 60_000_000 for minutes in settings.learning_steps_minutes]
     relearning_steps = [minutes * 60_000_000 for minutes in settings.relearning_steps_minutes]
-    easy_difficulty = w[4] - (math.e ** (w[5] * (EASY - 1))) + 1  # unclamped: the mean-reversion target
-    forget_short_term = math.e ** (w[17] * w[18])
-    growth = math.e ** (w[8])
-
-    def clamp_difficulty(difficulty: float) -> float:
-        return min(max(difficulty, MIN_DIFFICULTY), MAX_DIFFICULTY)
-
-    def next_difficulty(difficulty: float, rating: int) -> float:
-        change = -(w[6] * (rating - 3))
-        damped = difficulty + (10.0 - difficulty) * change / 9.0
-        return clamp_difficulty(w[7] * easy_difficulty + (1 - w[7]) * damped)
-
-    def short_term_stability(stability: float, rating: int) -> float:
-        increase = (math.e ** (w[17] * (rating - 3 + w[18]))) * (stability ** -w[19])
-        if rating != AGAIN:
-            increase = max(increase, 1.0)
-        return max(stability * increase, MIN_STABILITY)
-
-    def long_term_stability(difficulty: float, stability: float, elapsed_days: int, rating: int) -> float:
-        recall = (1 + factor * elapsed_days / stability) ** decay
-        if rating == AGAIN:
-            forgotten = w[11] * (difficulty ** -w[12]) * (((stability + 1) ** (w[13])) - 1) * (math.e ** ((1 - recall) * w[14]))
-            stability = min(forgotten, stability / forget_short_term)
-        else:
-            hard_penalty = w[15] if rating == HARD else 1
-            easy_bonus = w[16] if rating == EASY else 1
-            stability = stability * (
-                1
-                + growth
-                * (11 - difficulty)
-                * (stability ** -w[9])
-                * ((math.e ** ((1 - recall) * w[10])) - 1)
-                * hard_penalty
-                * easy_bonus
-            )
-        return max(stability, MIN_STABILITY)
-
-    def interval_days(stability: float) -> int:
-        return min(max(round((stability / factor) * interval_scale), 1), MAXIMUM_INTERVAL_DAYS)
 
     def stepped(steps: list[int], step: int, rating: int) -> tuple[int, int | None, int | None]:
         """(phase, step, wait in µs) after a (re)learning step; wait None: graduates to review."""
@@ -109,16 +62,10 @@ def replay_memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSetti
         step: int | None
         if state is None:
             phase, step = LEARNING, 0
-            stability = max(w[rating - 1], MIN_STABILITY)
-            difficulty = clamp_difficulty(w[4] - (math.e ** (w[5] * (rating - 1))) + 1)
+            stability, difficulty = model.first(rating)
         else:
             phase, step, stability, difficulty, last, _ = state
-            elapsed = (at - last) // MICROSECONDS_PER_DAY
-            if elapsed < 1:
-                stability = short_term_stability(stability, rating)
-            else:
-                stability = long_term_stability(difficulty, stability, max(0, elapsed), rating)
-            difficulty = next_difficulty(difficulty, rating)
+            stability, difficulty = model.answer(stability, difficulty, (at - last) // MICROSECONDS_PER_DAY, rating)
         wait: int | None  # until due, in µs; None: due after an interval of whole days
         if phase == REVIEW:
             if rating == AGAIN and relearning_steps:
@@ -130,7 +77,7 @@ def replay_memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSetti
             new_phase, step, wait = stepped(steps, step or 0, rating)
             phase = new_phase or phase
         if wait is None:
-            days = interval_days(stability)
+            days = model.interval(stability)
             if settings.fuzz:
                 days = fuzzed_days(days, fuzz_unit(at, rating))
             wait = days * MICROSECONDS_PER_DAY

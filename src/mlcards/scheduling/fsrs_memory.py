@@ -1,11 +1,12 @@
-"""FSRS-6's memory formulas on plain floats, for simulating many prompts forward quickly.
+"""FSRS-6's memory formulas on plain floats, for replaying and simulating many prompts quickly.
 
 py-fsrs (through scheduling/fsrs_rule.py) is the rule mlcards schedules by; it builds a Card per
-answer, about 8 µs each. A 30-day workload forecast of 100,000 prompts runs the same formulas a
-few hundred thousand times, so this module writes FSRS-6's published update rules out as closed
-forms over (stability, difficulty) with one settings' parameters bound. A test holds every step
-equal to py-fsrs on random states (stability and difficulty to 1e-9, intervals exactly); where the
-installed py-fsrs is a release that computes otherwise, each step asks py-fsrs instead.
+answer, about 8 µs each. A rebuild replays every answer ever given, and a 30-day workload forecast
+of 100,000 prompts runs the formulas a few hundred thousand times, so this module writes FSRS-6's
+published update rules out as closed forms over (stability, difficulty) with one settings'
+parameters bound, each written in the order of operations py-fsrs 6.3 uses so that every float
+comes out identical (tests/test_fsrs_replay.py compares whole answer sequences to the last bit).
+Where the installed py-fsrs is a release that computes otherwise, each step asks py-fsrs instead.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class MemoryModel:
     relearning_steps: int  # how many same-day steps follow a forgotten review
     decay: float  # the forgetting curve's exponent (w20)
     factor: float  # chosen so that recall is 90% after `stability` days
-    days_per_stability: float  # the interval is this times the stability (before rounding)
+    interval_scale: float  # the interval is stability / factor times this (before rounding)
     easy_start: float  # the unclamped first difficulty of an Easy answer, which difficulty reverts to
     settings: FSRSSettings
     # Whether these closed forms give the installed py-fsrs's very numbers (they follow py-fsrs
@@ -44,11 +45,12 @@ class MemoryModel:
 
     @classmethod
     def of(cls, settings: FSRSSettings) -> MemoryModel:
-        model = cls._closed_forms(settings)
+        model = cls.closed_forms(settings)
         return model if _agrees_with_py_fsrs(model) else replace(model, closed_forms_agree=False)
 
     @classmethod
-    def _closed_forms(cls, settings: FSRSSettings) -> MemoryModel:
+    def closed_forms(cls, settings: FSRSSettings) -> MemoryModel:
+        """The model computing by its own formulas, unchecked (the caller checks them)."""
         weights = tuple(float(weight) for weight in scheduler_for(settings).parameters)
         decay = weights[20]
         factor = 0.9 ** (-1 / decay) - 1
@@ -59,8 +61,8 @@ class MemoryModel:
             len(settings.relearning_steps_minutes),
             decay,
             factor,
-            (settings.desired_retention ** (-1 / decay) - 1) / factor,
-            weights[4] - math.exp(weights[5] * (EASY - 1)) + 1,
+            (settings.desired_retention ** (-1 / decay)) - 1,
+            weights[4] - (math.e ** (weights[5] * (EASY - 1))) + 1,
             settings,
         )
 
@@ -70,7 +72,7 @@ class MemoryModel:
 
     def interval(self, stability: float) -> int:
         """Days until recall falls to the desired retention (at least 1), as FSRS schedules."""
-        return min(max(round(stability * self.days_per_stability), 1), MAXIMUM_INTERVAL_DAYS)
+        return min(max(round((stability / self.factor) * self.interval_scale), 1), MAXIMUM_INTERVAL_DAYS)
 
     def first(self, rating: int) -> tuple[float, float]:
         """(stability, difficulty) after a prompt's first answer."""
@@ -80,17 +82,18 @@ class MemoryModel:
         return max(self.weights[rating - 1], _LEAST_STABILITY), _clamped(self._initial_difficulty(rating))
 
     def _initial_difficulty(self, rating: int) -> float:
-        return self.weights[4] - math.exp(self.weights[5] * (rating - 1)) + 1
+        return self.weights[4] - (math.e ** (self.weights[5] * (rating - 1))) + 1
 
     def difficulty_after(self, difficulty: float, rating: int) -> float:
         w = self.weights
-        damped = difficulty - (10.0 - difficulty) * w[6] * (rating - GOOD) / 9.0
+        change = -(w[6] * (rating - GOOD))
+        damped = difficulty + (10.0 - difficulty) * change / 9.0
         return _clamped(w[7] * self.easy_start + (1 - w[7]) * damped)
 
     def same_day(self, stability: float, rating: int) -> float:
         """Stability after another answer on the day of the last one (FSRS's short-term rule)."""
         w = self.weights
-        growth = math.exp(w[17] * (rating - GOOD + w[18])) * stability ** -w[19]
+        growth = (math.e ** (w[17] * (rating - GOOD + w[18]))) * (stability ** -w[19])
         if rating != AGAIN:
             growth = max(growth, 1.0)
         return max(stability * growth, _LEAST_STABILITY)
@@ -100,14 +103,25 @@ class MemoryModel:
         w = self.weights
         penalty = w[15] if rating == HARD else 1.0
         bonus = w[16] if rating == EASY else 1.0
-        growth = math.exp(w[8]) * (11 - difficulty) * stability ** -w[9] * (math.exp((1 - recall) * w[10]) - 1)
-        return max(stability * (1 + growth * penalty * bonus), _LEAST_STABILITY)
+        return max(
+            stability
+            * (
+                1
+                + (math.e ** (w[8]))
+                * (11 - difficulty)
+                * (stability ** -w[9])
+                * ((math.e ** ((1 - recall) * w[10])) - 1)
+                * penalty
+                * bonus
+            ),
+            _LEAST_STABILITY,
+        )
 
     def after_lapse(self, stability: float, difficulty: float, recall: float) -> float:
         """Stability after a forgotten answer a day or more after the last one."""
         w = self.weights
-        long_term = w[11] * difficulty ** -w[12] * ((stability + 1) ** w[13] - 1) * math.exp((1 - recall) * w[14])
-        return max(min(long_term, stability / math.exp(w[17] * w[18])), _LEAST_STABILITY)
+        long_term = w[11] * (difficulty ** -w[12]) * (((stability + 1) ** (w[13])) - 1) * (math.e ** ((1 - recall) * w[14]))
+        return max(min(long_term, stability / (math.e ** (w[17] * w[18]))), _LEAST_STABILITY)
 
     def answer(self, stability: float, difficulty: float, elapsed_days: int, rating: int) -> tuple[float, float]:
         """(stability, difficulty) after one answer to a prompt already seen."""

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlcards.planning.memory import MemoryModel
 from mlcards.scheduling import fsrs_rule
+from mlcards.scheduling.fsrs_memory import MemoryModel
 from mlcards.scheduling.prompt_state import FSRSMemory
 
 START = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
