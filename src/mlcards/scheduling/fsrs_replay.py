@@ -15,7 +15,7 @@ uses it only if every state agrees to the last bit; otherwise it asks py-fsrs fo
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -36,6 +36,31 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def replay_memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSettings) -> dict[int, FSRSMemory]:
     """Each prompt's FSRS memory after its answers, from (prompt, SM-2 grade, moment in µs since
     the epoch) in the order given; equal to chaining `fsrs_rule.next_memory` over each prompt's answers."""
+    states: dict[int, list] = {}  # type: ignore[type-arg]
+    for prompt, state in _steps(answers, settings):
+        states[prompt] = state
+    return {prompt: _memory(state) for prompt, state in states.items()}
+
+
+def memory_after_each(answers: Iterable[tuple[int, int, int]], settings: FSRSSettings) -> Iterator[FSRSMemory]:
+    """The memory of the prompt answered, after each answer in turn, exactly as py-fsrs gives it."""
+    if agrees_with_py_fsrs(settings):
+        for _, state in _steps(answers, settings):
+            yield _memory(state)
+        return
+    states: dict[int, FSRSMemory] = {}
+    for prompt, grade, at in answers:
+        states[prompt] = memory = next_memory(states.get(prompt), rating_of(grade), _moment(at), settings)
+        yield memory
+
+
+def _memory(state: list) -> FSRSMemory:  # type: ignore[type-arg]
+    phase, step, stability, difficulty, last, due = state
+    return FSRSMemory(phase, step, stability, difficulty, _moment(due), _moment(last))
+
+
+def _steps(answers: Iterable[tuple[int, int, int]], settings: FSRSSettings) -> Iterator[tuple[int, list]]:  # type: ignore[type-arg]
+    """(prompt, its state as [phase, step, stability, difficulty, last answer µs, due µs]) after each answer."""
     model = MemoryModel.closed_forms(settings)
     learning_steps = [minutes * 60_000_000 for minutes in settings.learning_steps_minutes]
     relearning_steps = [minutes * 60_000_000 for minutes in settings.relearning_steps_minutes]
@@ -81,11 +106,8 @@ def replay_memories(answers: Iterable[tuple[int, int, int]], settings: FSRSSetti
             if settings.fuzz:
                 days = fuzzed_days(days, fuzz_unit(at, rating))
             wait = days * MICROSECONDS_PER_DAY
-        states[prompt] = [phase, step, stability, difficulty, at, at + wait]
-    return {
-        prompt: FSRSMemory(phase, step, stability, difficulty, _moment(due), _moment(last))
-        for prompt, (phase, step, stability, difficulty, last, due) in states.items()
-    }
+        states[prompt] = after = [phase, step, stability, difficulty, at, at + wait]
+        yield prompt, after
 
 
 def _moment(microseconds: int) -> datetime:

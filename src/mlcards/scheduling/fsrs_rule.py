@@ -163,8 +163,12 @@ def review(state: PromptState, answer: Review, settings: FSRSSettings = DEFAULT_
     owed today, with the prompt due tomorrow if the session ends first; otherwise the prompt is
     due on the study day its FSRS due moment falls on.
     """
+    return schedule(state, answer, next_memory(state.fsrs, rating_of(answer.grade), answer.reviewed_at, settings), settings)
+
+
+def schedule(state: PromptState, answer: Review, memory: FSRSMemory, settings: FSRSSettings) -> tuple[PromptState, LogRow]:
+    """The study-day schedule `review` gives, from the memory FSRS computed for this answer."""
     rating = rating_of(answer.grade)
-    memory = next_memory(state.fsrs, rating, answer.reviewed_at, settings)
     due_day = study_day_of(memory.due_at, answer.reviewed_at, settings.day_start_hour)
     again_today = due_day <= answer.study_day
     due = answer.study_day + timedelta(days=1) if again_today else due_day

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from mlcards.scheduling import fsrs_rule, rule, sm2
 from mlcards.scheduling.fsrs_replay import memories as replay_fsrs_memories
+from mlcards.scheduling.fsrs_replay import memory_after_each
 from mlcards.scheduling.prompt_state import NEW_PROMPT, FSRSMemory, LogRow, PromptState, Review, rating_of
 from mlcards.store.rows import named_one
 from mlcards.store.values import day_text, parse_day, parse_timestamp, timestamp
@@ -304,14 +305,20 @@ def _replay_sm2(connection: sqlite3.Connection, settings: rule.RuleSettings) -> 
 
 
 def _replay_fsrs(connection: sqlite3.Connection, settings: rule.RuleSettings) -> dict[int, tuple[object, ...]]:
-    """Every answered prompt's row as stored, FSRS scheduling."""
-    states: dict[int, tuple[PromptState, int]] = {}
-    for log_id, schedule_id, *answer in connection.execute(
+    """Every answered prompt's row as stored, FSRS scheduling: the memories by the fast replay
+    (exactly py-fsrs's), each turned into study days by the rule."""
+    answers = connection.execute(
         f"SELECT id, schedule_id, grade, reviewed_at, utc_offset_minutes, study_day FROM review_log "
         f"ORDER BY schedule_id, {_REPLAY_ORDER}"
-    ):
+    ).fetchall()
+    in_microseconds = (
+        (schedule_id, grade, (datetime.fromisoformat(reviewed_at) - _NAIVE_EPOCH) // _ONE_MICROSECOND)
+        for _, schedule_id, grade, reviewed_at, _, _ in answers
+    )
+    states: dict[int, tuple[PromptState, int]] = {}
+    for (log_id, schedule_id, *answer), memory in zip(answers, memory_after_each(in_microseconds, settings.fsrs), strict=True):
         previous = states.get(schedule_id)
-        state, _ = fsrs_rule.review(previous[0] if previous else NEW_PROMPT, _answer_of(*answer), settings.fsrs)
+        state, _ = fsrs_rule.schedule(previous[0] if previous else NEW_PROMPT, _answer_of(*answer), memory, settings.fsrs)
         states[schedule_id] = (state, max(log_id, previous[1]) if previous else log_id)
     return {schedule_id: _state_columns(state, log_id) for schedule_id, (state, log_id) in states.items()}
 
