@@ -85,7 +85,8 @@ class ReviewSession:
             done = answered_by_kind(self.database, self.today)
             reviews = queue.due(connection, chosen, self.today, max(0, self.settings.reviews_per_day - done.get("review", 0)))
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0))
-            candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT)
+            order = self.settings.new_prompt_order()
+            candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT, order)
         new = _without_siblings(candidates, {(card.deck_id, card.card_id) for card in [*repeats, *reviews]})[:new_room]
         return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new)
 

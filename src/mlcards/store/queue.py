@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mlcards.new_order import NewOrder, NewPromptOrder, interleave_plan, priority_tier
 from mlcards.prompts import QueuedPrompt
 from mlcards.scheduling import sm2
 from mlcards.store.database import Database
@@ -22,11 +23,15 @@ class QueueFilter:
 
     sql: str  # " AND ..." clauses over card c and deck d
     parameters: dict[str, str]
+    deck_ids: frozenset[str] | None = None  # the chosen decks (None: every deck)
+    tag_sql: str = ""  # the clauses on card c alone (the tags)
 
 
 def queue_filter(connection: sqlite3.Connection, deck: str | None, tags: tuple[str, ...]) -> QueueFilter:
     deck_ids = None if deck is None else selected_deck_ids(connection, deck)
-    return QueueFilter(*filter_clauses(deck_ids, tags))
+    sql, parameters = filter_clauses(deck_ids, tags)
+    tag_sql, _ = filter_clauses(None, tags)
+    return QueueFilter(sql, parameters, None if deck_ids is None else frozenset(deck_ids), tag_sql)
 
 
 # The queue is chosen on narrow rows (ids and sort keys only), then the chosen prompts' content is
@@ -74,22 +79,100 @@ def due(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
     )
 
 
-def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int) -> list[QueuedPrompt]:
-    """Never-answered prompts in deck and file order, at most `room`.
+# Never-answered prompts that may be introduced today: waiting, and of a card none of whose prompts
+# was answered today (a cloze's c1 answer would give its c2 away, even after a restart). Written on
+# s.id, which every index of schedule holds, so counting them stays in the index.
+_NEW_WAITING = f"""{IS_NEW} AND {WAITING} AND s.id NOT IN (
+    SELECT sibling.id FROM review_log l JOIN schedule answered ON answered.id = l.schedule_id
+    JOIN schedule sibling ON sibling.card_pk = answered.card_pk WHERE l.study_day = :today)"""
 
-    Deck by deck, in name order, each an index range (new prompts of one deck) sorted by file
-    position: one query over every new prompt of the collection sorted them all to keep a few.
-    """
+
+def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int, order: NewPromptOrder) -> list[QueuedPrompt]:
+    """Never-answered prompts in the learner's order (mlcards.new_order), at most `room`; within a
+    deck in file order."""
+    if room <= 0:
+        return []
+    decks = [
+        (deck_id, name)
+        for deck_id, name in connection.execute("SELECT id, name FROM deck WHERE present")
+        if chosen.deck_ids is None or deck_id in chosen.deck_ids
+    ]
+    parameters: dict[str, object] = {**chosen.parameters, "today": today.isoformat(), "room": room}
+    if order.order is NewOrder.DECK:
+        return _content(connection, _deck_by_deck(connection, chosen, decks, order.priority, parameters))
+    plan = interleave_plan(decks, _new_left(connection, chosen, parameters), order.priority, room)
+    if not plan:
+        return []
+    query = _interleaved_sql(chosen, len(next(iter(plan.values()))) // 2 - 1)
+    return _content(connection, [row[0] for row in connection.execute(query, {**parameters, "plan": json.dumps(plan)})])
+
+
+def _new_left(connection: sqlite3.Connection, chosen: QueueFilter, parameters: dict[str, object]) -> dict[str, int]:
+    """New prompts that may be introduced today, per deck: from the index alone unless tags are asked for."""
+    card = " JOIN card c ON c.pk = s.card_pk" if chosen.tag_sql else ""
+    query = f"SELECT s.deck_id, count(*) FROM schedule s{card} WHERE {_NEW_WAITING}{chosen.tag_sql} GROUP BY s.deck_id"
+    return dict(connection.execute(query, parameters).fetchall())
+
+
+def _deck_by_deck(
+    connection: sqlite3.Connection,
+    chosen: QueueFilter,
+    decks: list[tuple[str, str]],
+    priority: tuple[str, ...],
+    parameters: dict[str, object],
+) -> list[int]:
+    """Deck by deck (listed decks first, then by name), each an index range (the new prompts of one
+    deck) sorted by file position: one query over every new prompt sorted them all to keep a few."""
+    room = int(str(parameters["room"]))
     ids: list[int] = []
-    query = (
-        f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {IS_NEW} AND {WAITING} ORDER BY c.position, s.ordinal LIMIT :room"
-    )
-    for (deck_id,) in connection.execute("SELECT id FROM deck WHERE present ORDER BY name").fetchall():
+    query = f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {_NEW_WAITING} ORDER BY c.position, s.ordinal LIMIT :room"
+    for deck_id, _ in sorted(decks, key=lambda deck: (priority_tier(priority, *deck), deck[1])):
         if len(ids) >= room:
             break
-        parameters = {**chosen.parameters, "today": today.isoformat(), "deck": deck_id, "room": room - len(ids)}
-        ids.extend(row[0] for row in connection.execute(query, parameters).fetchall())
-    return _content(connection, ids)
+        ids.extend(row[0] for row in connection.execute(query, {**parameters, "deck": deck_id, "room": room - len(ids)}))
+    return ids
+
+
+def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
+    """The first :room new prompts, the deck tree merged level by level as :plan describes
+    (mlcards.new_order.interleave_plan: node n0 the priority tier … n{leaf} the deck, each with its
+    size z, and how many of the deck's first prompts to read).
+
+    In each node the children's prompts are served by how far into its child each one stands,
+    (k + 0.5) / z for the child's k-th of z; a tie goes to the child first by name. Only the
+    planned first prompts of each deck are sorted through the levels, so after reading the file
+    positions of the new prompts of the decks that can contribute, every sort is of a few rows.
+    """
+    columns = [f"n{level}, z{level}" for level in range(leaf + 1)]
+    extracted = ", ".join(
+        f"json_extract(plan.value, '$[{2 * level}]') AS n{level}, json_extract(plan.value, '$[{2 * level + 1}]') AS z{level}"
+        for level in range(leaf + 1)
+    )
+    ctes = [
+        # Materialized: each deck's plan is read from the JSON once, not once per prompt.
+        f"""planned AS MATERIALIZED (
+    SELECT plan.key AS deck_id, {extracted}, json_extract(plan.value, '$[{2 * leaf + 2}]') AS candidates
+    FROM json_each(:plan) plan)""",
+        # The one sort of many rows: each planned deck's new prompts by file position, narrow.
+        f"""first_in_deck AS MATERIALIZED (
+    SELECT deck_id, id, k FROM (
+        SELECT s.deck_id, s.id, p.candidates, row_number() OVER (PARTITION BY s.deck_id ORDER BY c.position, s.ordinal) - 1 AS k
+        FROM planned p CROSS JOIN schedule s JOIN card c ON c.pk = s.card_pk
+        WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.tag_sql})
+    WHERE k < candidates)""",
+        f"""merged{leaf} AS (
+    SELECT f.id, {", ".join(f"p.{column}" for level in range(leaf + 1) for column in (f"n{level}", f"z{level}"))}, f.k
+    FROM first_in_deck f JOIN planned p ON p.deck_id = f.deck_id)""",
+    ]
+    for level in range(leaf - 1, -1, -1):
+        ctes.append(
+            f"""merged{level} AS (
+    SELECT id, {", ".join(columns[: level + 1])},
+           row_number() OVER (PARTITION BY n{level} ORDER BY (k + 0.5) / z{level + 1}, n{level + 1}) - 1 AS k
+    FROM merged{level + 1})"""
+        )
+    joined = ",\n".join(ctes)
+    return f"WITH {joined}\nSELECT id FROM merged0 ORDER BY n0, k LIMIT :room"
 
 
 def present_among(connection: sqlite3.Connection, chosen: QueueFilter, schedule_ids: list[int]) -> list[QueuedPrompt]:
