@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from mlcards.new_order import NewOrder, NewPromptOrder, interleave_plan, priority_tier
@@ -77,6 +77,44 @@ def due(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
     return _select(
         connection, chosen, where, "s.due, d.name, c.position, s.ordinal LIMIT :room", today=today.isoformat(), room=room
     )
+
+
+def ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: date, days: int, room: int) -> list[QueuedPrompt]:
+    """Reviews due in the next `days` days (after today), earliest due first, at most `room`: for
+    reviewing ahead once today's work is done."""
+    where = f"s.due > :today AND s.due <= :until AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
+    until = (today + timedelta(days=days)).isoformat()
+    return _select(
+        connection,
+        chosen,
+        where,
+        "s.due, d.name, c.position, s.ordinal LIMIT :room",
+        today=today.isoformat(),
+        until=until,
+        room=room,
+    )
+
+
+def count_unseen(connection: sqlite3.Connection, chosen: QueueFilter, today: date) -> int:
+    """Prompts never answered and not set aside, whether or not today's limits would show them."""
+    return _count(connection, chosen, f"{IS_NEW} AND {WAITING}", today=today.isoformat())
+
+
+def count_due_ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: date, days: int) -> int:
+    """Reviews `ahead` would offer, without its room."""
+    where = f"s.due > :today AND s.due <= :until AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
+    return _count(connection, chosen, where, today=today.isoformat(), until=(today + timedelta(days=days)).isoformat())
+
+
+def _count(connection: sqlite3.Connection, chosen: QueueFilter, where: str, **parameters: object) -> int:
+    """A count over the chosen prompts, from the schedule's indexes alone unless tags are asked for
+    (an active prompt's deck is present: sync deactivates the prompts of a deck it removes)."""
+    card = " JOIN card c ON c.pk = s.card_pk" if chosen.tag_sql else ""
+    decks = "" if chosen.deck_ids is None else " AND s.deck_id IN (SELECT value FROM json_each(:chosen_decks))"
+    query = f"SELECT count(*) FROM schedule s{card} WHERE {where}{decks}{chosen.tag_sql}"
+    chosen_decks = json.dumps(sorted(chosen.deck_ids or ()))
+    (count,) = connection.execute(query, {**chosen.parameters, **parameters, "chosen_decks": chosen_decks}).fetchone()
+    return int(count)
 
 
 # Never-answered prompts that may be introduced today: waiting, and of a card none of whose prompts

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.decktree import build_tree
-from mlcards.review import ReviewFilter, ReviewSession
+from mlcards.review import MoreToStudy, ReviewFilter, ReviewSession
 from mlcards.store.counts import answered_by_kind, deck_counts, streak
 from mlcards.store.sync import SyncReport
 from mlcards.visible import visible_line
@@ -27,10 +27,15 @@ def _count(value: int, style: str) -> Text:
 
 
 class HomeScreen(Screen[None]):
+    offer: MoreToStudy | None = None  # what is left once today's work is done, while n and h are offered
+
     BINDINGS = [
         Binding("enter", "study", "Study", priority=True),  # before the table turns enter into a selection
         Binding("a", "study_all", "Study all due"),
         Binding("c", "cram", "Cram"),
+        # Offered once today's work is done (or its new prompts are): hidden until then.
+        Binding("n", "more_new", "Learn more"),
+        Binding("h", "review_ahead", "Review ahead"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("r", "refresh", "Sync"),
@@ -44,6 +49,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="today")
+        yield Static(id="more")
         table: DataTable[Text | str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         table.add_column("Deck", key="deck")
         table.add_column("Unseen", key="new")  # never answered; the line above says how many come today
@@ -87,7 +93,8 @@ class HomeScreen(Screen[None]):
         by_kind, days = answered_by_kind(database, today), streak(database, today)
         # Counted from the queue a review of everything would build, so the numbers are exactly
         # what `a` shows: daily limits, buried cards and held-back cloze siblings included.
-        queue = ReviewSession(database, self.mlcards.collection.settings, self.mlcards.now()).queued
+        session = ReviewSession(database, self.mlcards.collection.settings, self.mlcards.now())
+        queue = session.queued
         due_today = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
         new_today = len(queue) - due_today
         summary = Text.assemble(
@@ -100,6 +107,31 @@ class HomeScreen(Screen[None]):
             (f" of {tree.new} unseen" if tree.new > new_today else "", "dim"),
         )
         self.query_one("#today", Static).update(summary)
+        self._offer_more(session.more_to_study() if not queue or session.new_limit_reached else None, bool(queue))
+
+    def _offer_more(self, more: MoreToStudy | None, work_left: bool) -> None:
+        """Once today's work (or its new prompts) is done: what is left, and n / h to study more."""
+        line = self.query_one("#more", Static)
+        self.offer = more if more is not None and (more.unseen or more.due_ahead) else None
+        line.display = self.offer is not None
+        self.refresh_bindings()
+        if self.offer is None:
+            return
+        line.update(
+            Text.assemble(  # short enough for 80 columns
+                ("New prompts done" if work_left else "Done for today", "bold"),
+                f" · {self.offer.unseen} unseen · {self.offer.due_ahead} due in {self.offer.ahead_days} days · ",
+                ("n", "bold"),
+                " learn more · ",
+                ("h", "bold"),
+                " review ahead",
+            )
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("more_new", "review_ahead"):
+            return self.offer is not None
+        return True
 
     def selected_deck(self) -> str | None:
         """The full name of the deck under the cursor; "" for all decks."""
@@ -125,6 +157,12 @@ class HomeScreen(Screen[None]):
 
     def action_cram(self) -> None:
         self.mlcards.start_review(self._filter(), cram=True)
+
+    def action_more_new(self) -> None:
+        self.mlcards.ask_more_new(self._filter())
+
+    def action_review_ahead(self) -> None:
+        self.mlcards.ask_review_ahead(self._filter())
 
     def action_browse(self) -> None:
         self.mlcards.action_browse()
