@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class NewOrder(StrEnum):
@@ -43,7 +44,8 @@ def priority_tier(priority: Sequence[str], deck_id: str, deck_name: str) -> int:
 _Node = tuple[int, tuple[tuple[str, str], ...]]
 
 
-def deck_paths(decks: Sequence[tuple[str, str]], priority: Sequence[str]) -> dict[str, list[int]]:
+@lru_cache(maxsize=8)
+def deck_paths(decks: tuple[tuple[str, str], ...], priority: tuple[str, ...]) -> Mapping[str, tuple[int, ...]]:
     """For each (deck id, name): the numbers of its ancestors, one per level, all of one length.
 
     Level 0 is the priority tier, the next levels the name's prefixes ("Core", "Core::Probability",
@@ -51,6 +53,8 @@ def deck_paths(decks: Sequence[tuple[str, str]], priority: Sequence[str]) -> dic
     siblings by number sorts them by name. A name shorter than the deepest is padded with empty
     levels: a deck that has subdecks takes its turns beside them with its own prompts. A level
     where every node has a single child changes no order and is left out.
+
+    Cached: every queue build (and the home screen's counts) asks again about the same decks.
     """
     split = {deck_id: (priority_tier(priority, deck_id, name), name.split("::")) for deck_id, name in decks}
     depth = max((len(parts) for _, parts in split.values()), default=0)
@@ -58,17 +62,13 @@ def deck_paths(decks: Sequence[tuple[str, str]], priority: Sequence[str]) -> dic
     for deck_id, (tier, parts) in split.items():
         levels = tuple((part.casefold(), part) for part in parts) + (("", ""),) * (depth - len(parts))
         keys[deck_id] = [(tier, levels[:level]) for level in range(depth + 1)] + [(tier, (*levels, (deck_id, deck_id)))]
-    kept = [0] + [
-        level
-        for level in range(1, depth + 2)
-        if level == depth + 1 or len({path[level] for path in keys.values()}) != len({path[level + 1] for path in keys.values()})
-    ]
-    paths: dict[str, list[int]] = {deck_id: [] for deck_id in keys}
-    for level in kept:
-        numbers = {key: number for number, key in enumerate(sorted({path[level] for path in keys.values()}))}
-        for deck_id, path in keys.items():
-            paths[deck_id].append(numbers[path[level]])
-    return paths
+    nodes = [sorted({path[level] for path in keys.values()}) for level in range(depth + 2)]
+    kept = [0, *(level for level in range(1, depth + 1) if len(nodes[level]) != len(nodes[level + 1])), depth + 1]
+    numbers = [{key: number for number, key in enumerate(nodes[level])} for level in kept]
+    return {
+        deck_id: tuple(numbered[path[level]] for level, numbered in zip(kept, numbers, strict=True))
+        for deck_id, path in keys.items()
+    }
 
 
 def interleave_plan(
@@ -80,7 +80,7 @@ def interleave_plan(
     the deck's first prompts can be among the first `room` (an upper bound: reading only those
     changes nothing, and most decks give one or none).
     """
-    paths = deck_paths([(deck_id, name) for deck_id, name in decks if new_left.get(deck_id, 0) > 0], priority)
+    paths = deck_paths(tuple((deck_id, name) for deck_id, name in decks if new_left.get(deck_id, 0) > 0), tuple(priority))
     if not paths or room <= 0:
         return {}
     levels = len(next(iter(paths.values())))

@@ -137,7 +137,7 @@ def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
     ]
     parameters: dict[str, object] = {**chosen.parameters, "today": today.isoformat(), "room": room}
     if order.order is NewOrder.DECK:
-        return _content(connection, _deck_by_deck(connection, chosen, decks, order.priority, parameters))
+        return _content(connection, _deck_by_deck(connection, chosen, decks, order.priority, room, parameters))
     plan = interleave_plan(decks, _new_left(connection, chosen, parameters), order.priority, room)
     if not plan:
         return []
@@ -157,11 +157,11 @@ def _deck_by_deck(
     chosen: QueueFilter,
     decks: list[tuple[str, str]],
     priority: tuple[str, ...],
+    room: int,
     parameters: dict[str, object],
 ) -> list[int]:
     """Deck by deck (listed decks first, then by name), each an index range (the new prompts of one
     deck) sorted by file position: one query over every new prompt sorted them all to keep a few."""
-    room = int(str(parameters["room"]))
     ids: list[int] = []
     query = f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {_NEW_WAITING} ORDER BY c.position, s.ordinal LIMIT :room"
     for deck_id, _ in sorted(decks, key=lambda deck: (priority_tier(priority, *deck), deck[1])):
@@ -178,8 +178,7 @@ def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
 
     In each node the children's prompts are served by how far into its child each one stands,
     (k + 0.5) / z for the child's k-th of z; a tie goes to the child first by name. Only the
-    planned first prompts of each deck are sorted through the levels, so after reading the file
-    positions of the new prompts of the decks that can contribute, every sort is of a few rows.
+    planned first prompts of each deck go through the levels, so every sort there is of a few rows.
     """
     columns = [f"n{level}, z{level}" for level in range(leaf + 1)]
     extracted = ", ".join(
@@ -191,12 +190,18 @@ def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
         f"""planned AS MATERIALIZED (
     SELECT plan.key AS deck_id, {extracted}, json_extract(plan.value, '$[{2 * leaf + 2}]') AS candidates
     FROM json_each(:plan) plan)""",
-        # The one sort of many rows: each planned deck's new prompts by file position, narrow.
+        # Each planned deck's first new prompts by file position: the file positions of all its new
+        # prompts are read (no index holds them), but each deck keeps only its top few while
+        # reading, which halved the cost of ranking them all in one window. Then ranked again, few.
         f"""first_in_deck AS MATERIALIZED (
     SELECT deck_id, id, k FROM (
-        SELECT s.deck_id, s.id, p.candidates, row_number() OVER (PARTITION BY s.deck_id ORDER BY c.position, s.ordinal) - 1 AS k
-        FROM planned p CROSS JOIN schedule s JOIN card c ON c.pk = s.card_pk
-        WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.tag_sql})
+        SELECT p.deck_id, p.candidates, first.id,
+               row_number() OVER (PARTITION BY p.deck_id ORDER BY c.position, first.ordinal) - 1 AS k
+        FROM planned p JOIN schedule first ON first.id IN (
+            SELECT s.id FROM schedule s JOIN card c ON c.pk = s.card_pk
+            WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.tag_sql}
+            ORDER BY c.position, s.ordinal LIMIT (SELECT max(candidates) FROM planned))
+        JOIN card c ON c.pk = first.card_pk)
     WHERE k < candidates)""",
         f"""merged{leaf} AS (
     SELECT f.id, {", ".join(f"p.{column}" for level in range(leaf + 1) for column in (f"n{level}", f"z{level}"))}, f.k
