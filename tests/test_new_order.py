@@ -213,3 +213,20 @@ def test_the_reading_plan_reads_every_prompt_the_first_room_can_hold(sizes: list
     for (deck_id, name), size in zip(decks, sizes, strict=True):
         planned = plan[deck_id][-1] if deck_id in plan else 0
         assert served[name] <= planned <= size
+
+
+def test_new_prompts_follow_the_yaml_order_after_cards_are_moved_within_or_between_decks(
+    database: Database, write_deck: WriteDeck
+):
+    write_deck(deck_yaml("a", "A", 4), "a.yaml")
+    sync(database, [write_deck(deck_yaml("b", "B", 1), "b.yaml").parent])
+    # c4 moves to the top of A; c2 moves to deck B (same question: its history would follow it).
+    reordered = deck_yaml("a", "A", 4).replace("  - id: c2\n    front: A question 2?\n    back: Answer 2.\n", "")
+    first, rest = reordered.split("cards:\n")
+    card4 = "  - id: c4\n    front: A question 4?\n    back: Answer 4.\n"
+    write_deck(first + "cards:\n" + card4 + rest.replace(card4, ""), "a.yaml")
+    header, b_cards = deck_yaml("b", "B", 1).split("cards:\n")
+    moved = header + "cards:\n  - id: c2\n    front: A question 2?\n    back: Answer 2.\n" + b_cards  # first in B
+    sync(database, [write_deck(moved, "b.yaml").parent])
+    shown = first_new(database, 10, new_order="deck")
+    assert shown == [("a", "c4"), ("a", "c1"), ("a", "c3"), ("b", "c2"), ("b", "c1")]

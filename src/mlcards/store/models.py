@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import text
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 
@@ -69,6 +70,18 @@ class Schedule(SQLModel, table=True):
         Index("ix_schedule_state", "active", "suspended", "due", "deck_id", "buried_until"),
         Index("ix_schedule_redrill", "redrill_on"),
         Index("ix_schedule_deck", "deck_id", "active"),
+        # A deck's new prompts in file order, covering what makes one waiting: the interleaved
+        # queue reads each deck's first few from here instead of every new prompt's card.
+        Index(
+            "ix_schedule_new_in_file_order",
+            "deck_id",
+            "position",
+            "ordinal",
+            "active",
+            "suspended",
+            "buried_until",
+            sqlite_where=text("due IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     card_pk: int = Field(foreign_key="card.pk")
@@ -86,6 +99,8 @@ class Schedule(SQLModel, table=True):
     redrill_on: date | None = None  # the study day on which it still awaits a same-day re-drill
     # The newest answer replayed into this state: a window answers only from the state it showed.
     last_log_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The card's place in its deck file, copied (as deck_id is) and kept by sync: see the index.
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ReviewLog(SQLModel, table=True):

@@ -160,10 +160,10 @@ def _deck_by_deck(
     room: int,
     parameters: dict[str, object],
 ) -> list[int]:
-    """Deck by deck (listed decks first, then by name), each an index range (the new prompts of one
-    deck) sorted by file position: one query over every new prompt sorted them all to keep a few."""
+    """Deck by deck (listed decks first, then by name), each deck's first new prompts read in file
+    order from ix_schedule_new_in_file_order."""
     ids: list[int] = []
-    query = f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {_NEW_WAITING} ORDER BY c.position, s.ordinal LIMIT :room"
+    query = f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {_NEW_WAITING} ORDER BY s.position, s.ordinal LIMIT :room"
     for deck_id, _ in sorted(decks, key=lambda deck: (priority_tier(priority, *deck), deck[1])):
         if len(ids) >= room:
             break
@@ -181,31 +181,26 @@ def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
     planned first prompts of each deck go through the levels, so every sort there is of a few rows.
     """
     columns = [f"n{level}, z{level}" for level in range(leaf + 1)]
+    card = " JOIN card c ON c.pk = s.card_pk" if chosen.tag_sql else ""
     extracted = ", ".join(
         f"json_extract(plan.value, '$[{2 * level}]') AS n{level}, json_extract(plan.value, '$[{2 * level + 1}]') AS z{level}"
         for level in range(leaf + 1)
     )
     ctes = [
-        # Materialized: each deck's plan is read from the JSON once, not once per prompt.
-        f"""planned AS MATERIALIZED (
+        # Used three times below, so SQLite reads each deck's plan from the JSON once, not per prompt.
+        f"""planned AS (
     SELECT plan.key AS deck_id, {extracted}, json_extract(plan.value, '$[{2 * leaf + 2}]') AS candidates
     FROM json_each(:plan) plan)""",
-        # Each planned deck's first new prompts by file position: the file positions of all its new
-        # prompts are read (no index holds them), but each deck keeps only its top few while
-        # reading, which halved the cost of ranking them all in one window. Then ranked again, few.
-        f"""first_in_deck AS MATERIALIZED (
-    SELECT deck_id, id, k FROM (
-        SELECT p.deck_id, p.candidates, first.id,
-               row_number() OVER (PARTITION BY p.deck_id ORDER BY c.position, first.ordinal) - 1 AS k
-        FROM planned p JOIN schedule first ON first.id IN (
-            SELECT s.id FROM schedule s JOIN card c ON c.pk = s.card_pk
-            WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.tag_sql}
-            ORDER BY c.position, s.ordinal LIMIT (SELECT max(candidates) FROM planned))
-        JOIN card c ON c.pk = first.card_pk)
-    WHERE k < candidates)""",
-        f"""merged{leaf} AS (
-    SELECT f.id, {", ".join(f"p.{column}" for level in range(leaf + 1) for column in (f"n{level}", f"z{level}"))}, f.k
-    FROM first_in_deck f JOIN planned p ON p.deck_id = f.deck_id)""",
+        # Each planned deck's first new prompts, straight from ix_schedule_new_in_file_order, with
+        # the deck's plan alongside (joining the plan again later cost more than the whole read).
+        f"""first_in_deck AS (
+    SELECT first.id, {", ".join(f"p.n{level}, p.z{level}" for level in range(leaf + 1))}, p.candidates,
+           row_number() OVER (PARTITION BY p.deck_id ORDER BY first.position, first.ordinal) - 1 AS k
+    FROM planned p JOIN schedule first ON first.id IN (
+        SELECT s.id FROM schedule s{card}
+        WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.tag_sql}
+        ORDER BY s.position, s.ordinal LIMIT (SELECT max(candidates) FROM planned)))""",
+        f"""merged{leaf} AS (SELECT id, {", ".join(columns)}, k FROM first_in_deck WHERE k < candidates)""",
     ]
     for level in range(leaf - 1, -1, -1):
         ctes.append(
