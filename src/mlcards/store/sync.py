@@ -384,10 +384,11 @@ def _sync_schedules(writer: sqlite3.Connection, deck: DeckSpec) -> None:
         [(pk, ordinal, deck.deck_id, positions[pk]) for pk, ordinal in sorted(wanted - have.keys())],
     )
     # Prompts keep their card's file position (for the queue's index): moved cards, and prompts
-    # carried over from a renamed or moved card, take it here.
+    # carried over from a renamed or moved card, take it here; prompts inserted above have it.
+    had_prompts = {card_pk for card_pk, _ in have}
     writer.executemany(
         "UPDATE schedule SET position = ? WHERE card_pk = ? AND position != ?",
-        [(position, pk, position) for pk, position in positions.items()],
+        [(position, pk, position) for pk, position in positions.items() if pk in had_prompts],
     )
     reactivate = [(schedule_id,) for key, (schedule_id, active) in have.items() if key in wanted and not active]
     deactivate = [(schedule_id,) for key, (schedule_id, active) in have.items() if key not in wanted and active]
