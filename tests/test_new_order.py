@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from mlcards.config import Settings
 from mlcards.new_order import NewOrder, NewPromptOrder, interleave_plan
 from mlcards.paths import shipped_decks_dir
-from mlcards.review import Answer, ReviewSession
+from mlcards.review import Answer, ReviewFilter, ReviewSession
 from mlcards.store import queue
 from mlcards.store.database import Database, open_database
 from mlcards.store.sync import sync
@@ -230,3 +230,13 @@ def test_new_prompts_follow_the_yaml_order_after_cards_are_moved_within_or_betwe
     sync(database, [write_deck(moved, "b.yaml").parent])
     shown = first_new(database, 10, new_order="deck")
     assert shown == [("a", "c4"), ("a", "c1"), ("a", "c3"), ("b", "c2"), ("b", "c1")]
+
+
+def test_a_review_of_one_deck_or_tag_interleaves_only_what_it_chose(database: Database, write_deck: WriteDeck):
+    write_deck(deck_yaml("ml1", "ML::One", 3), "ml1.yaml")
+    write_deck(deck_yaml("ml2", "ML::Two", 3), "ml2.yaml")
+    sync(database, [write_deck(deck_yaml("algo", "Algorithms", 3).replace("cards:", "tags: [algo]\ncards:"), "algo.yaml").parent])
+    ml = ReviewSession(database, Settings(), MONDAY, ReviewFilter(deck="ML"))
+    assert [prompt.deck_id for prompt in ml.queued] == ["ml1", "ml2"] * 3
+    algo = ReviewSession(database, Settings(), MONDAY, ReviewFilter(tags=("algo",)))
+    assert [prompt.deck_id for prompt in algo.queued] == ["algo"] * 3

@@ -23,15 +23,17 @@ class QueueFilter:
 
     sql: str  # " AND ..." clauses over card c and deck d
     parameters: dict[str, str]
-    deck_ids: frozenset[str] | None = None  # the chosen decks (None: every deck)
-    tag_sql: str = ""  # the clauses on card c alone (the tags)
+
+    @property
+    def joins(self) -> str:
+        """What a query over `schedule s` alone joins for these clauses: nothing when nothing is
+        chosen, so counting everything stays in the schedule's indexes."""
+        return " JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id" if self.sql else ""
 
 
 def queue_filter(connection: sqlite3.Connection, deck: str | None, tags: tuple[str, ...]) -> QueueFilter:
     deck_ids = None if deck is None else selected_deck_ids(connection, deck)
-    sql, parameters = filter_clauses(deck_ids, tags)
-    tag_sql, _ = filter_clauses(None, tags)
-    return QueueFilter(sql, parameters, None if deck_ids is None else frozenset(deck_ids), tag_sql)
+    return QueueFilter(*filter_clauses(deck_ids, tags))
 
 
 # The queue is chosen on narrow rows (ids and sort keys only), then the chosen prompts' content is
@@ -107,13 +109,10 @@ def count_due_ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: 
 
 
 def _count(connection: sqlite3.Connection, chosen: QueueFilter, where: str, **parameters: object) -> int:
-    """A count over the chosen prompts, from the schedule's indexes alone unless tags are asked for
-    (an active prompt's deck is present: sync deactivates the prompts of a deck it removes)."""
-    card = " JOIN card c ON c.pk = s.card_pk" if chosen.tag_sql else ""
-    decks = "" if chosen.deck_ids is None else " AND s.deck_id IN (SELECT value FROM json_each(:chosen_decks))"
-    query = f"SELECT count(*) FROM schedule s{card} WHERE {where}{decks}{chosen.tag_sql}"
-    chosen_decks = json.dumps(sorted(chosen.deck_ids or ()))
-    (count,) = connection.execute(query, {**chosen.parameters, **parameters, "chosen_decks": chosen_decks}).fetchone()
+    """A count over the chosen prompts (an active prompt's deck is present: sync deactivates the
+    prompts of a deck it removes)."""
+    query = f"SELECT count(*) FROM schedule s{chosen.joins} WHERE {where}{chosen.sql}"
+    (count,) = connection.execute(query, {**chosen.parameters, **parameters}).fetchone()
     return int(count)
 
 
@@ -130,11 +129,7 @@ def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
     deck in file order."""
     if room <= 0:
         return []
-    decks = [
-        (deck_id, name)
-        for deck_id, name in connection.execute("SELECT id, name FROM deck WHERE present")
-        if chosen.deck_ids is None or deck_id in chosen.deck_ids
-    ]
+    decks = connection.execute("SELECT id, name FROM deck WHERE present").fetchall()
     parameters: dict[str, object] = {**chosen.parameters, "today": today.isoformat(), "room": room}
     if order.order is NewOrder.DECK:
         return _content(connection, _deck_by_deck(connection, chosen, decks, order.priority, room, parameters))
@@ -146,9 +141,8 @@ def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
 
 
 def _new_left(connection: sqlite3.Connection, chosen: QueueFilter, parameters: dict[str, object]) -> dict[str, int]:
-    """New prompts that may be introduced today, per deck: from the index alone unless tags are asked for."""
-    card = " JOIN card c ON c.pk = s.card_pk" if chosen.tag_sql else ""
-    query = f"SELECT s.deck_id, count(*) FROM schedule s{card} WHERE {_NEW_WAITING}{chosen.tag_sql} GROUP BY s.deck_id"
+    """New prompts that may be introduced today, per chosen deck."""
+    query = f"SELECT s.deck_id, count(*) FROM schedule s{chosen.joins} WHERE {_NEW_WAITING}{chosen.sql} GROUP BY s.deck_id"
     return dict(connection.execute(query, parameters).fetchall())
 
 
@@ -181,7 +175,6 @@ def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
     planned first prompts of each deck go through the levels, so every sort there is of a few rows.
     """
     columns = [f"n{level}, z{level}" for level in range(leaf + 1)]
-    card = " JOIN card c ON c.pk = s.card_pk" if chosen.tag_sql else ""
     extracted = ", ".join(
         f"json_extract(plan.value, '$[{2 * level}]') AS n{level}, json_extract(plan.value, '$[{2 * level + 1}]') AS z{level}"
         for level in range(leaf + 1)
@@ -197,8 +190,8 @@ def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
     SELECT first.id, {", ".join(f"p.n{level}, p.z{level}" for level in range(leaf + 1))}, p.candidates,
            row_number() OVER (PARTITION BY p.deck_id ORDER BY first.position, first.ordinal) - 1 AS k
     FROM planned p JOIN schedule first ON first.id IN (
-        SELECT s.id FROM schedule s{card}
-        WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.tag_sql}
+        SELECT s.id FROM schedule s{chosen.joins}
+        WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.sql}
         ORDER BY s.position, s.ordinal LIMIT (SELECT max(candidates) FROM planned)))""",
         f"""merged{leaf} AS (SELECT id, {", ".join(columns)}, k FROM first_in_deck WHERE k < candidates)""",
     ]
