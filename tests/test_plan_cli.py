@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from mlcards.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_USAGE, main
+from mlcards.planning.plan import sibling_days
+from mlcards.store.plan import most_unseen_on_one_card
 
 
 class Run:
@@ -101,7 +105,10 @@ def test_status_json_carries_the_scheduler_and_the_whole_interview_object(run: R
     }  # fmt: skip
     assert (interview["date"], interview["days_left"], interview["first_seen_by"]) == (in_days(90), 90, in_days(83))
     assert interview["unseen"] == status["totals"]["new"]
-    assert interview["new_per_day"] == -(-interview["unseen"] // 84)  # spread evenly over the 84 days up to the deadline
+    # Spread evenly over the 84 days up to the deadline, less a day for each later prompt of the card with most.
+    with closing(sqlite3.connect(run.database)) as connection:
+        spacing = sibling_days(most_unseen_on_one_card(connection))
+    assert interview["new_per_day"] == -(-interview["unseen"] // (84 - spacing))
     assert 0 <= interview["readiness"] <= 1 and interview["budget_ok"] is True and interview["cuts"] == []
     by_deck = {entry["deck"]: entry for entry in interview["readiness_by_deck"]}
     assert by_deck["Core::Probability and Statistics"]["seen"] == 0

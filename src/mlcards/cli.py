@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -100,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--deck", help="only this deck and its subdecks: a name or id, any case, or a unique prefix")
     review.add_argument("--tag", action="append", default=[], help="only cards with this tag (repeatable)")
     review.add_argument("--cram", action="store_true", help="review regardless of due dates; the schedule is not touched")
+    review.add_argument(
+        "--extra-new",
+        type=_whole_number(1, 1_000),
+        default=0,
+        metavar="N",
+        help="also learn N new prompts beyond today's new_cards_per_day (real answers: they count as today's new prompts)",
+    )
+    review.add_argument(
+        "--ahead",
+        type=_whole_number(1, 365),
+        default=0,
+        metavar="DAYS",
+        help="also review prompts due in the next DAYS days, earliest first (at most reviews_per_day of them)",
+    )
 
     export = commands.add_parser("export", help="write an Anki package (.apkg); re-importing it updates notes in place")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.apkg", help="the package to write")
@@ -152,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_date.add_argument("--clear", action="store_true", help="remove the interview date: new_cards_per_day applies again")
     plan.add_argument(
         "--first-seen-days",
-        type=_days_before,
+        type=_whole_number(1, MOST_FIRST_SEEN_DAYS),
         metavar="N",
         help="see every prompt for the first time at least N days before the date (default 7; saved)",
     )
@@ -203,7 +217,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "cram", False) and (args.extra_new or args.ahead):
+        parser.error("--cram reviews everything without touching the schedule; --extra-new and --ahead go with a normal review")
     database_path: Path = args.db or default_database_path()
     config_path: Path = args.config or default_config_path()
     if args.command == "check":
@@ -350,6 +367,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
             tags=tuple(getattr(args, "tag", ())),
             cram=getattr(args, "cram", False),
             sync_problems=report.problems,
+            extra_new=getattr(args, "extra_new", 0),
+            ahead_days=getattr(args, "ahead", 0),
         )
         if exit_code != EXIT_OK:
             return exit_code
@@ -373,10 +392,15 @@ def _confirm(question: str, out: TextIO) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _days_before(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MOST_FIRST_SEEN_DAYS:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days from 1 to {MOST_FIRST_SEEN_DAYS}")
-    return int(text)
+def _whole_number(least: int, most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in [least, most], else a message saying so."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not least <= int(text) <= most:
+            raise argparse.ArgumentTypeError(f"'{visible_line(text)}' is not a whole number from {least} to {most}")
+        return int(text)
+
+    return parse
 
 
 def _day(text: str) -> date:

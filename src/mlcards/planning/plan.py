@@ -33,13 +33,25 @@ def first_seen_by(interview: date, days_before: int) -> date:
     return interview - timedelta(days=days_before)
 
 
-def daily_quota(unseen: int, day: date, interview: date, days_before: int) -> int:
+# A card gives at most one new prompt a day (one cloze deletion's answer gives away its sibling's):
+# each unseen prompt after a card's first needs a day of its own.
+SIBLING_SPACING_DAYS = 1
+
+
+def sibling_days(most_unseen_on_one_card: int) -> int:
+    """Days before the first-seen deadline by which the plan aims to have started every card, so the
+    card with the most unseen prompts can still show its last one in time."""
+    return SIBLING_SPACING_DAYS * max(0, most_unseen_on_one_card - 1)
+
+
+def daily_quota(unseen: int, day: date, interview: date, days_before: int, spacing_days: int = 0) -> int:
     """New prompts to see on `day` so the `unseen` ones (as the day began) are all seen by the
-    deadline, spread evenly over the days left; once the deadline has passed, the rest are spread
-    over the days before the interview; none on or after the interview day."""
+    deadline, spread evenly over the days left (ending `spacing_days` early, which cloze siblings
+    need: see sibling_days); once the deadline has passed, the rest are spread over the days before
+    the interview; none on or after the interview day."""
     deadline = first_seen_by(interview, days_before)
     if day <= deadline:
-        days = (deadline - day).days + 1
+        days = (max(day, deadline - timedelta(days=spacing_days)) - day).days + 1
     elif day < interview:
         days = (interview - day).days
     else:
@@ -167,6 +179,7 @@ def make_plan(
     interview: date,
     first_seen_days_before: int,
     unseen: int,
+    spacing_days: int = 0,
     budget: int,
     seen_reviews: Sequence[float],
     profile: Sequence[float],
@@ -177,10 +190,10 @@ def make_plan(
     budget check. `decks`: (deck name, prompts, prompts seen, summed recall on the date)."""
 
     def new_on(day: int, reviews: int, left: int) -> int:
-        quota = daily_quota(left, today + timedelta(days=day), interview, first_seen_days_before)
+        quota = daily_quota(left, today + timedelta(days=day), interview, first_seen_days_before, spacing_days)
         return new_allowance(quota, reviews, budget)
 
-    quota = daily_quota(unseen, today, interview, first_seen_days_before)
+    quota = daily_quota(unseen, today, interview, first_seen_days_before, spacing_days)
     days_of_new = sum(1 for day in range(len(seen_reviews)) if today + timedelta(days=day) < interview)
     new_days = min(days_of_new, math.ceil(unseen / quota) if quota else 0)
     sustainable = sustainable_new_per_day(seen_reviews, profile, budget, new_days)

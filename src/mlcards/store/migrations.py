@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-SCHEMA_VERSION = 6  # each step up has a migration below, and store/models.py declares the result
+SCHEMA_VERSION = 7  # each step up has a migration below, and store/models.py declares the result
 
 
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
@@ -72,12 +72,24 @@ def _v5_to_v6(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE TABLE anki_note_text (guid VARCHAR NOT NULL PRIMARY KEY, fingerprint VARCHAR NOT NULL)")
 
 
+def _v6_to_v7(connection: sqlite3.Connection) -> None:
+    """Each prompt carries its card's file position, indexed with its deck for the new ones, so the
+    interleaved queue reads a deck's first new prompts without reading every new prompt's card."""
+    connection.execute("ALTER TABLE schedule ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    connection.execute("UPDATE schedule SET position = (SELECT c.position FROM card c WHERE c.pk = schedule.card_pk)")
+    connection.execute(
+        "CREATE INDEX ix_schedule_new_in_file_order ON schedule (deck_id, position, ordinal, active, suspended, buried_until) "
+        "WHERE due IS NULL"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
     5: _v5_to_v6,
+    6: _v6_to_v7,
 }
 
 

@@ -79,6 +79,16 @@ def unseen(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> i
     return int(connection.execute(query, parameters).fetchone()[0])
 
 
+def most_unseen_on_one_card(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> int:
+    """The most unseen prompts any one card still has (a cloze card's deletions), less those left out."""
+    joins, left_out, parameters = _left_out(leave_out)
+    query = (
+        f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM schedule s{joins} "
+        f"WHERE {_COVERED} AND s.due IS NULL{left_out} GROUP BY s.card_pk)"
+    )
+    return int(connection.execute(query, parameters).fetchone()[0])
+
+
 def _unseen_from(leave_out: tuple[str, ...], needs: str) -> tuple[str, dict[str, str]]:
     """FROM and WHERE over the unseen prompts with `needs` ("card" or "deck") joined, and card and
     deck both when something is left out (the clauses need them)."""

@@ -377,10 +377,18 @@ def _sync_schedules(writer: sqlite3.Connection, deck: DeckSpec) -> None:
         ).fetchall()
     }
     # Columns the SQLModel defaults would fill, spelled out: these inserts bypass the ORM.
+    positions = {pks[card.card_id]: card.position for card in deck.cards}
     writer.executemany(
-        "INSERT INTO schedule (card_pk, ordinal, deck_id, active, repetitions, interval, easiness, lapses, suspended) "
-        "VALUES (?, ?, ?, 1, 0, 0, 250, 0, 0)",
-        [(pk, ordinal, deck.deck_id) for pk, ordinal in sorted(wanted - have.keys())],
+        "INSERT INTO schedule (card_pk, ordinal, deck_id, position, active, repetitions, interval, easiness, lapses, suspended) "
+        "VALUES (?, ?, ?, ?, 1, 0, 0, 250, 0, 0)",
+        [(pk, ordinal, deck.deck_id, positions[pk]) for pk, ordinal in sorted(wanted - have.keys())],
+    )
+    # Prompts keep their card's file position (for the queue's index): moved cards, and prompts
+    # carried over from a renamed or moved card, take it here; prompts inserted above have it.
+    had_prompts = {card_pk for card_pk, _ in have}
+    writer.executemany(
+        "UPDATE schedule SET position = ? WHERE card_pk = ? AND position != ?",
+        [(position, pk, position) for pk, position in positions.items() if pk in had_prompts],
     )
     reactivate = [(schedule_id,) for key, (schedule_id, active) in have.items() if key in wanted and not active]
     deactivate = [(schedule_id,) for key, (schedule_id, active) in have.items() if key not in wanted and active]
