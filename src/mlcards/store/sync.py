@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlcards.decks.files import deck_files, read_deck_bytes
+from mlcards.decks.files import listed_deck_files, read_deck_bytes
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
 from mlcards.store.database import Database
@@ -67,7 +67,9 @@ def sync(
     report = SyncReport()
     current: dict[str, _Fingerprint] = {}
     added_by_user = {Path(path) for path in registered}
-    for deck_path in _listed_deck_files([Path(root) for root in roots], report):
+    files, unlisted = listed_deck_files([Path(root) for root in roots], fix="make it readable, or remove it with mlcards remove")
+    report.problems.extend(unlisted)
+    for deck_path in files:
         try:
             stat = deck_path.stat()
         except FileNotFoundError:
@@ -225,27 +227,6 @@ def _check_deck_ids_unique(
                 )
             )
         owners[deck.deck_id] = path
-
-
-def _listed_deck_files(roots: list[Path], report: SyncReport) -> list[Path]:
-    """Every deck file under the roots; a folder that cannot be listed is a problem naming it."""
-    found: list[Path] = []
-    for root in roots:
-        try:
-            found.extend(deck_files([root]))
-        except OSError as error:
-            where = Path(error.filename) if error.filename else root
-            report.problems.append(
-                Problem(
-                    where,
-                    1,
-                    1,
-                    "file",
-                    f"cannot list this folder ({error.strerror})",
-                    "make it readable, or remove it with mlcards remove",
-                )
-            )
-    return found
 
 
 def _missing(path: Path, registered: bool) -> Problem:
