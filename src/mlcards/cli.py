@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole_number(1, 1_000),
         default=0,
         metavar="N",
-        help="also learn N new prompts beyond today's new_cards_per_day (real answers: they count as today's new prompts)",
+        help="also learn N new prompts beyond today's (new_cards_per_day, or the interview plan's quota); real answers, counted as today's new prompts",
     )
     review.add_argument(
         "--ahead",

@@ -23,7 +23,7 @@ async def answer_all_good(app, pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("space", "3")
 
 
-async def test_at_the_end_of_the_days_new_prompts_n_learns_as_many_more_as_asked(make_app, collection) -> None:
+async def test_at_the_end_of_the_days_new_prompts_m_learns_as_many_more_as_asked(make_app, collection) -> None:
     collection.settings = Settings(new_cards_per_day=2)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
