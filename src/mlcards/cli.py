@@ -182,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
         "optimize", help="fit FSRS's parameters to your review log, compare them with the defaults, and keep them"
     )
     optimize.add_argument("--dry-run", action="store_true", help="fit and report, keep nothing")
-    optimize.add_argument("--deck", help="fit on the answers of this deck (name or id) and its subdecks only")
+    optimize.add_argument(
+        "--deck",
+        help="fit on the answers of this deck (name or id) and its subdecks only; the one set kept then schedules every deck",
+    )
 
     config = commands.add_parser("config", help="show the settings and where they live")
     config.add_argument("--init", action="store_true", help="write a commented settings file if there is none")
