@@ -101,7 +101,7 @@ def test_status_json_carries_the_scheduler_and_the_whole_interview_object(run: R
     interview = status["interview"]
     assert set(interview) == {
         "left_out", "date", "days_left", "passed", "readiness", "readiness_by_deck", "unseen", "first_seen_days_before",
-        "first_seen_by", "new_per_day", "budget", "budget_ok", "sustainable_new_per_day", "shortfall", "cuts", "forecast",
+        "first_seen_by", "seen_by", "new_per_day", "budget", "budget_ok", "sustainable_new_per_day", "shortfall", "cuts", "forecast",
     }  # fmt: skip
     assert (interview["date"], interview["days_left"], interview["first_seen_by"]) == (in_days(90), 90, in_days(83))
     assert interview["unseen"] == status["totals"]["new"]
@@ -178,3 +178,32 @@ def test_leaving_out_what_does_not_exist_is_refused(run: Run, given: str, expect
     code, _, err = run("plan", "--interview", in_days(60), "--leave-out", given)
     assert code == EXIT_PROBLEMS and expected in err
     assert not run.config.exists()  # nothing saved, the date neither
+
+
+def test_status_shows_the_workload_forecast_without_a_date_too(run: Run):
+    code, out, _ = run("status")
+    assert code == EXIT_OK and "Workload, next 30 days (simulated under SM-2)" in out
+    status = json.loads(run("status", "--json")[1])
+    assert status["interview"] is None
+    assert [day["new"] for day in status["forecast"]][:3] == [20, 20, 20]  # new_cards_per_day while unseen prompts last
+
+
+def test_a_date_that_has_passed_claims_no_readiness_and_no_shortfall(run: Run):
+    run.config.write_text(f"interview_date = {in_days(-3)}\n", encoding="utf-8")
+    code, out, _ = run("status")
+    assert code == EXIT_OK and f"Interview {in_days(-3)} has passed." in out and "readiness" not in out.lower()
+    interview = json.loads(run("status", "--json")[1])["interview"]
+    assert (interview["readiness"], interview["readiness_by_deck"], interview["shortfall"], interview["budget_ok"]) == (
+        None,
+        [],
+        0,
+        True,
+    )
+
+
+def test_a_date_closer_than_first_seen_days_before_plans_to_its_eve_and_says_so(run: Run):
+    code, out, _ = run("plan", "--interview", in_days(5))
+    assert code == EXIT_OK
+    assert f"The first-seen deadline ({in_days(-2)}, 7 days before) has passed" in out
+    assert in_days(-2) not in out.split("has passed", 1)[1]  # no budget line aims at a day already gone
+    assert json.loads(run("status", "--json")[1])["interview"]["seen_by"] == in_days(4)

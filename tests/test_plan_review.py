@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mlcards.config import Settings
-from mlcards.review import Answer, ReviewSession
+from mlcards.review import Answer, ReviewFilter, ReviewSession
 from mlcards.store.database import Database
 from mlcards.store.sync import sync
 from mlcards.study_plan import new_limit
@@ -92,3 +92,15 @@ def test_under_a_plan_a_new_prompt_held_back_by_its_siblings_review_comes_after_
     assert [(prompt.ordinal, prompt.is_new) for prompt in session.queued] == [(1, False), (2, True)]
     unplanned = ReviewSession(database, Settings(), tomorrow)
     assert [prompt.ordinal for prompt in unplanned.queued] == [1]  # without a plan it waits for a day with no sibling
+
+
+def test_extra_new_prompts_keep_out_of_what_the_plan_leaves_out_unless_the_session_chose_it(
+    database: Database, write_deck: WriteDeck
+):
+    two_decks(database, write_deck)
+    planned = Settings(interview_date=MONDAY.date() + timedelta(days=17), interview_leave_out=("ML::Vision",))
+    everything = ReviewSession(database, planned, MONDAY, extra_new=5)
+    assert everything.remaining == 4 + 5  # the quota and the extras, all from Core
+    assert {prompt.deck_name for prompt in everything.queued} == {"Core::Probability"}
+    vision = ReviewSession(database, planned, MONDAY, review_filter=ReviewFilter(deck="ML::Vision"), extra_new=3)
+    assert [prompt.deck_name for prompt in vision.queued] == ["ML::Vision"] * 3  # chosen for this session: asked for

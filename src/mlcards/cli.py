@@ -21,7 +21,7 @@ from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import choose_deck
 from mlcards.paths import default_config_path, default_database_path
-from mlcards.plan_report import plan_json, plan_lines
+from mlcards.plan_report import forecast_json, plan_json, plan_lines, workload_lines
 from mlcards.planning.plan import interview_date_problem
 from mlcards.store.backup import (
     backup_dir,
@@ -39,7 +39,7 @@ from mlcards.store.filters import selected_deck_ids, tag_in_use
 from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
-from mlcards.study_plan import interview_plan
+from mlcards.study_plan import interview_plan, workload
 from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
@@ -659,6 +659,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     done, days = answered_on(collection.database, today), streak(collection.database, today)
     due_now, new_now = collection.review_now(now)
     plan = interview_plan(collection.database, collection.settings, now, today)
+    work = plan.forecast if plan is not None else workload(collection.database, collection.settings, now, today)
     if as_json:
         payload = {
             "today": today.isoformat(),
@@ -680,6 +681,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
             ],
             "totals": {key: sum(getattr(c, key) for c in counts) for key in ("new", "learning", "due", "total", "suspended")},
             "interview": None if plan is None else plan_json(plan, collection.settings.interview_leave_out),
+            "forecast": forecast_json(work, today),  # the plan's with a date, else new_cards_per_day's
         }
         json.dump(payload, out, indent=2)
         out.write("\n")
@@ -695,10 +697,13 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
     planned = " (planned for the interview)" if plan is not None and not plan.passed else " (new prompts are limited per day)"
     print(f"A review now shows {due_now} due and {new_now} new prompt(s){planned}.", file=out)
+    print("", file=out)
     if plan is not None:
-        print("", file=out)
-        for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):
-            print(line, file=out)
+        lines = plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out)
+    else:
+        lines = workload_lines(work, today, collection.settings.scheduler, collection.settings.reviews_per_day)
+    for line in lines:
+        print(line, file=out)
 
 
 def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:

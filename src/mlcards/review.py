@@ -127,13 +127,24 @@ class ReviewSession:
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0)) if planned is None else planned
             self.planned_for = None if planned is None else self.settings.interview_date
             self.new_limit_reached = new_room == 0
-            if planned is not None and not self.extra_new:  # the plan's new prompts leave out what it leaves out
-                chosen = without_left_out(chosen, self.settings.interview_leave_out)
-            new_room += self.extra_new  # asked for beyond the day's limit (or the plan's quota), from the chosen decks
             order = self.settings.new_prompt_order()
-            candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT, order)
+            # The plan's new prompts leave out what it leaves out. Extra ones asked for (m, --extra-new)
+            # do too, unless the learner chose decks or tags for this session: then they come from those.
+            for_plan = chosen if planned is None else without_left_out(chosen, self.settings.interview_leave_out)
+            for_extra = chosen if self.filter.deck or self.filter.tags else for_plan
+            together = for_extra is for_plan
+            wanted = new_room + (self.extra_new if together else 0)
+            candidates = queue.new(connection, for_plan, self.today, wanted * NEW_CANDIDATES_PER_SLOT, order)
+            extra_candidates = (
+                queue.new(connection, for_extra, self.today, (new_room + self.extra_new) * NEW_CANDIDATES_PER_SLOT, order)
+                if self.extra_new and not together
+                else []
+            )
         reviewed = {(card.deck_id, card.card_id) for card in [*repeats, *reviews, *ahead]}
-        new = _without_siblings(candidates, set(reviewed))[:new_room]
+        new = _without_siblings(candidates, set(reviewed))[:wanted]
+        if extra_candidates:
+            shown = reviewed | {(card.deck_id, card.card_id) for card in new}
+            new += _without_siblings(extra_candidates, shown)[: self.extra_new]
         late: list[QueuedPrompt] = []
         if planned is not None and len(new) < new_room:
             # Under a plan the first-seen deadline outranks holding a new prompt back for its

@@ -85,6 +85,7 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
             unseen=unseen,
             spacing_days=sibling_days(reads.most_unseen_on_one_card(connection, leave_out)),
             budget=settings.reviews_per_day,
+            new_after_interview=settings.new_cards_per_day,
             seen_reviews=seen,
             profile=list(new_prompt_profile(stepper)),
             decks=decks,

@@ -118,18 +118,26 @@ def cuts_for(shortfall: int, unseen_by_area: Sequence[tuple[str, int]], unseen_b
 def sustainable_new_per_day(seen_reviews: Sequence[float], profile: Sequence[float], budget: int, new_days: int) -> int:
     """The most new prompts a day, every day for `new_days` days from today, that keep every day
     of the window within the budget: day t carries its seen prompts' reviews plus, per new prompt
-    a day, one first sight and the expected reviews of the earlier days' new prompts."""
-    horizon = len(seen_reviews)
+    a day, one first sight and the expected reviews of the earlier days' new prompts.
+
+    Reviews beyond the budget wait for the next day, as a review session leaves them: a backlog
+    day (a missed day or two) brings no new prompts and does not set the pace; the days after it
+    do. 0 only when no day of the window has room."""
     most = None
-    for day in range(horizon):
+    backlog = 0.0
+    for day in range(len(seen_reviews)):
+        demand = seen_reviews[day] + backlog
+        backlog = max(0.0, demand - budget)
+        room = budget - demand
+        if room <= 0:
+            continue
         per_new = (1.0 if day < new_days else 0.0) + sum(profile[day - start] for start in range(min(day, new_days)))
-        room = budget - seen_reviews[day]
-        if room < 0:
-            return 0
         if per_new > 0:
             fits = math.floor(room / per_new)
             most = fits if most is None else min(most, fits)
-    return most if most is not None else budget
+    if most is not None:
+        return most
+    return 0 if backlog > 0 or any(reviews >= budget for reviews in seen_reviews) else budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,17 +167,27 @@ class InterviewPlan:
         return self.today >= self.interview
 
     @property
+    def seen_by(self) -> date:
+        """The day by which the plan shows every unseen prompt: the first-seen deadline or, once
+        that has passed (a date set closer than first_seen_days_before), the interview's eve."""
+        deadline = self.first_seen_by
+        return deadline if self.today <= deadline else self.interview - timedelta(days=1)
+
+    @property
     def days_to_deadline(self) -> int:
         """Study days left on which a prompt can still be seen in time (today included)."""
-        return max(0, (self.first_seen_by - self.today).days + 1)
+        return max(0, (self.seen_by - self.today).days + 1)
 
     @property
     def budget_ok(self) -> bool:
-        return self.new_per_day <= self.sustainable
+        return self.passed or self.new_per_day <= self.sustainable
 
     @property
     def shortfall(self) -> int:
-        """Unseen prompts the budget leaves unseen at the deadline, at the sustainable pace."""
+        """Unseen prompts the budget leaves unseen at the deadline, at the sustainable pace (none
+        once the date has come: the plan is over)."""
+        if self.passed:
+            return 0
         return max(0, self.unseen - self.sustainable * self.days_to_deadline)
 
 
@@ -181,6 +199,7 @@ def make_plan(
     unseen: int,
     spacing_days: int = 0,
     budget: int,
+    new_after_interview: int = 0,
     seen_reviews: Sequence[float],
     profile: Sequence[float],
     decks: Iterable[tuple[str, int, int, float]],
@@ -190,6 +209,8 @@ def make_plan(
     budget check. `decks`: (deck name, prompts, prompts seen, summed recall on the date)."""
 
     def new_on(day: int, reviews: int, left: int) -> int:
+        if today + timedelta(days=day) >= interview:  # the plan is over: new_cards_per_day again
+            return new_after_interview
         quota = daily_quota(left, today + timedelta(days=day), interview, first_seen_days_before, spacing_days)
         return new_allowance(quota, reviews, budget)
 

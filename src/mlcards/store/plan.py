@@ -38,7 +38,10 @@ def _left_out(leave_out: tuple[str, ...]) -> tuple[str, str, dict[str, str]]:
 
 
 def without_left_out(chosen: QueueFilter, leave_out: tuple[str, ...]) -> QueueFilter:
-    """A review's selection less what the plan leaves out (for its new prompts)."""
+    """A review's selection less what the plan leaves out (for its new prompts); `chosen` itself
+    when nothing is left out."""
+    if not leave_out:
+        return chosen
     _, clause, parameters = _left_out(leave_out)
     return QueueFilter(chosen.sql + clause, {**chosen.parameters, **parameters})
 

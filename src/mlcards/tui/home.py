@@ -44,10 +44,11 @@ def _readiness(value: float | None, style: str) -> Text:
 
 def _interview_line(ready: Readiness) -> Text:
     day, overall = ready.interview.isoformat(), f"{ready.overall:.0%}"
-    if ready.days_left <= 0:
-        when = "is today" if ready.days_left == 0 else "has passed"
+    if ready.days_left < 0:  # today's schedule cannot say what was known on a past day
+        return Text.assemble(("Interview ", "bold"), f"{day} has passed", (" · i: set the next one or clear the date", "dim"))
+    if ready.days_left == 0:
         return Text.assemble(
-            ("Interview ", "bold"), f"{day} {when} · readiness {overall}", (" · i: change or clear the date", "dim")
+            ("Interview ", "bold"), f"{day} is today · readiness {overall}", (" · i: change or clear the date", "dim")
         )
     return Text.assemble(
         ("Interview ", "bold"),
@@ -161,7 +162,8 @@ class HomeScreen(Screen[None]):
         count_widths = [
             max(len(title), *(len(str(getattr(node, key))) for _, _, node, _ in self._rows)) for title, key in COUNT_COLUMNS
         ]
-        counts_width = sum(width + CELL_PADDING for width in count_widths) + (0 if self._ready is None else 5 + CELL_PADDING)
+        ready = self._ready if self._ready is not None and self._ready.days_left >= 0 else None  # no column once it has passed
+        counts_width = sum(width + CELL_PADDING for width in count_widths) + (0 if ready is None else 5 + CELL_PADDING)
         width = deck_column_width(table.size.width or self.size.width, [name for _, name, _, _ in self._rows], counts_width)
         table.clear(columns=True)
         table.add_column("Deck", key="deck", width=width)
@@ -169,7 +171,6 @@ class HomeScreen(Screen[None]):
             table.add_column(
                 title, key=key, width=count_width
             )  # "Unseen": never answered; the line above says how many come today
-        ready = self._ready
         if ready is not None:  # the Ready column only while an interview date is set
             table.add_column("Ready", key="ready", width=5)
         for key, name, node, depth in self._rows:
