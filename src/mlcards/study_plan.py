@@ -65,6 +65,21 @@ def readiness(database: Database, settings: Settings, now: datetime, today: date
     return Readiness(settings.interview_date, (settings.interview_date - today).days, overall, decks)
 
 
+RECENT_FIRST_ANSWERS = 500  # the learner's first answers the forecast learns from, newest first
+FEWEST_FIRST_ANSWERS = 50  # below this many, new prompts are taken as not known at first sight
+GOOD_GRADE = 4  # SM-2's grade for Good (Easy is 5)
+
+
+def known_at_first_sight(connection: sqlite3.Connection) -> float:
+    """The share of new prompts the learner knew at first sight (answered Good or Easy), from their
+    recent first answers, to the nearest 5% (so the forecast's cached profile serves day after
+    day); 0 until there are enough of them to tell."""
+    grades = reads.recent_first_grades(connection, RECENT_FIRST_ANSWERS)
+    if len(grades) < FEWEST_FIRST_ANSWERS:
+        return 0.0
+    return round(20 * sum(grade >= GOOD_GRADE for grade in grades) / len(grades)) / 20
+
+
 def interview_plan(database: Database, settings: Settings, now: datetime, today: date) -> InterviewPlan | None:
     """The whole plan for today (None without an interview date): readiness, quota, forecast,
     budget check and, when the budget falls short, what could be cut."""
@@ -87,7 +102,7 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
             budget=settings.reviews_per_day,
             new_after_interview=settings.new_cards_per_day,
             seen_reviews=seen,
-            profile=list(new_prompt_profile(stepper)),
+            profile=list(new_prompt_profile(stepper, known_at_first_sight(connection))),
             decks=decks,
         )
         if plan.budget_ok or not plan.shortfall:
@@ -106,8 +121,11 @@ def workload(database: Database, settings: Settings, now: datetime, today: date)
         seen = _seen_reviews(connection, stepper, today, now)
         unseen = reads.unseen(connection)
         done = reads.new_seen_on(connection, today)
+        known = known_at_first_sight(connection)
     limit = settings.new_cards_per_day
-    return forecast(seen, new_prompt_profile(stepper), unseen, lambda day, reviews, left: limit - done if day == 0 else limit)
+    return forecast(
+        seen, new_prompt_profile(stepper, known), unseen, lambda day, reviews, left: limit - done if day == 0 else limit
+    )
 
 
 def new_limit(connection: sqlite3.Connection, settings: Settings, today: date, reviews_today: int) -> int | None:

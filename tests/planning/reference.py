@@ -56,10 +56,12 @@ def reviews_of_seen(prompts: list[ReviewedPrompt], now: datetime, settings: rule
     return counts
 
 
-def new_prompt_profile(now: datetime, settings: rule.RuleSettings, horizon: int, samples: int) -> list[float]:
-    """Reviews per day after a first sight (not known: Again, then Good at each repeat), over
-    `samples` prompts keyed -1, -2, ..."""
+def new_prompt_profile(
+    now: datetime, settings: rule.RuleSettings, horizon: int, samples: int, known: bool = False
+) -> list[float]:
+    """Reviews per day after a first sight (not known: Again, then Good at each repeat; known:
+    Good, then Good at each repeat), over `samples` prompts keyed -1, -2, ..."""
     counts = [0] * horizon
     for number in range(1, samples + 1):
-        simulate(answer(NEW_PROMPT, AGAIN, now, settings)[0], -number, now, settings, counts)
+        simulate(answer(NEW_PROMPT, GOOD if known else AGAIN, now, settings)[0], -number, now, settings, counts)
     return [count / samples for count in counts]

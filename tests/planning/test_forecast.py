@@ -60,14 +60,24 @@ def test_reviews_of_seen_prompts_equal_a_simulation_through_the_real_rule(name, 
     assert sum(fast) > 300  # prompts due in the window come back within it too
 
 
+@pytest.mark.parametrize("known", [False, True], ids=["not-known-at-first-sight", "known-at-first-sight"])
 @pytest.mark.parametrize("name", sorted(RULES))
-def test_a_new_prompts_reviews_equal_simulated_first_sights_through_the_real_rule(name):
+def test_a_new_prompts_reviews_equal_simulated_first_sights_through_the_real_rule(name, known):
     settings = RULES[name]
-    fast = forecast.new_prompt_profile(Stepper.of(settings), horizon=30, samples=300)
-    slow = reference.new_prompt_profile(NOW, settings, horizon=30, samples=300)
+    fast = forecast.new_prompt_profile(Stepper.of(settings), 1.0 if known else 0.0, horizon=30, samples=300)
+    slow = reference.new_prompt_profile(NOW, settings, horizon=30, samples=300, known=known)
     assert fast[0] == 0.0  # the day of the first sight has no review of it
     assert list(fast) == pytest.approx(slow, abs=1e-12)
-    assert sum(fast) > 2
+    assert sum(fast) > 1  # it comes back within the month
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_the_learners_share_known_at_first_sight_mixes_the_two_profiles_and_means_fewer_early_reviews(name):
+    stepper = Stepper.of(RULES[name])
+    unknown, known = (forecast.new_prompt_profile(stepper, share, horizon=30, samples=300) for share in (0.0, 1.0))
+    mixed = forecast.new_prompt_profile(stepper, 0.25, horizon=30, samples=300)
+    assert list(mixed) == pytest.approx([0.75 * a + 0.25 * b for a, b in zip(unknown, known, strict=True)], abs=1e-12)
+    assert sum(known[:7]) < sum(unknown[:7])
 
 
 def test_seen_prompts_first_reviews_and_follow_ups_add_up_to_all_their_reviews():

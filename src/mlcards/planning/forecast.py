@@ -11,9 +11,11 @@ every new prompt of every day.
 
 Assumptions, each a simplification a test pins: a review on a later day happens at the time of
 day of `now`; a recalled prompt is answered Good, a forgotten one Again and then Good at each
-same-day step the rule asks for; a prompt seen for the first time is not known (Again, then Good
-at its steps), as readiness counts an unseen prompt 0; FSRS's interval fuzz, which spreads a
-due day by a few percent either way, is left out.
+same-day step the rule asks for; a prompt seen for the first time is known (Good, then Good at
+its steps left) as often as the learner's own recent first answers were Good or Easy, else not
+known (Again, then Good at its steps), and never known until there are enough of them to tell
+(study_plan.known_at_first_sight); FSRS's interval fuzz, which spreads a due day by a few percent
+either way, is left out.
 """
 
 from __future__ import annotations
@@ -50,14 +52,15 @@ class Stepper:
             return cls(model, True, 1, 1)
         return cls(model, False, model.relearning_steps, model.learning_steps)
 
-    def first_sight(self) -> tuple[float, float, int, int]:
+    def first_sight(self, known: bool = False) -> tuple[float, float, int, int]:
         """(stability, difficulty, SM-2 repetitions, days to the next review) of a prompt just seen
-        for the first time, not known."""
-        stability, difficulty = self.model.first(AGAIN)
-        for _ in range(self.repeats_when_new):
+        for the first time: not known (Again, then Good at each same-day step), or known (Good,
+        then Good at each step left: one fewer)."""
+        stability, difficulty = self.model.first(GOOD if known else AGAIN)
+        for _ in range(self.repeats_when_new - 1 if known else self.repeats_when_new):
             stability, difficulty = self.model.answer(stability, difficulty, 0, GOOD)
         interval = sm2.FIRST_INTERVAL if self.sm2_schedules else self.model.interval(stability)
-        return stability, difficulty, 0, interval
+        return stability, difficulty, 1 if known else 0, interval
 
     def review(
         self, stability: float, difficulty: float, elapsed: int, recalled: bool, repetitions: int, interval: int, easiness: int
@@ -134,15 +137,24 @@ def reviews_of_seen(
     return counts
 
 
-@lru_cache(maxsize=4)
-def new_prompt_profile(stepper: Stepper, horizon: int = HORIZON_DAYS, samples: int = 1000) -> tuple[float, ...]:
+@lru_cache(maxsize=8)
+def new_prompt_profile(
+    stepper: Stepper, known_share: float = 0.0, horizon: int = HORIZON_DAYS, samples: int = 1000
+) -> tuple[float, ...]:
     """Reviews of one prompt on each day after the day it is first seen (index 0 is that day,
     always 0: its same-day repeats are not reviews), averaged over `samples` simulated prompts
-    that start alike and draw their outcomes as seen prompts do (keys -1, -2, ...)."""
-    stability, difficulty, repetitions, interval = stepper.first_sight()
-    starts = [(-number, interval, repetitions, interval, sm2.INITIAL_EASINESS_HUNDREDTHS, stability, difficulty, 0.0)
-              for number in range(1, samples + 1)]  # fmt: skip
-    return tuple(count / samples for count in reviews_of_seen(starts, stepper, horizon))
+    that start alike and draw their outcomes as seen prompts do (keys -1, -2, ...): a share
+    `known_share` of them known at first sight (the learner's own rate), the rest not."""
+    mixed = [0.0] * horizon
+    for known, share in ((False, 1.0 - known_share), (True, known_share)):
+        if share <= 0:
+            continue
+        stability, difficulty, repetitions, interval = stepper.first_sight(known)
+        starts = [(-number, interval, repetitions, interval, sm2.INITIAL_EASINESS_HUNDREDTHS, stability, difficulty, 0.0)
+                  for number in range(1, samples + 1)]  # fmt: skip
+        for day, count in enumerate(reviews_of_seen(starts, stepper, horizon)):
+            mixed[day] += share * count / samples
+    return tuple(mixed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,13 @@ def recall_by_deck(
     return [(names[deck_id], int(prompts), int(seen), float(recall)) for deck_id, prompts, seen, recall in rows]
 
 
+def recent_first_grades(connection: sqlite3.Connection, most: int) -> list[int]:
+    """The grades of the `most` latest first answers to new prompts (newest first: a walk back
+    through the log that stops once it has them)."""
+    rows = connection.execute("SELECT grade FROM review_log WHERE kind = 'new' ORDER BY id DESC LIMIT ?", (most,))
+    return [int(grade) for (grade,) in rows.fetchall()]
+
+
 def unseen(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> int:
     """Prompts never answered that a review could show (an index range), less those left out."""
     joins, left_out, parameters = _left_out(leave_out)
