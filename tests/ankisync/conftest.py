@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -182,6 +182,7 @@ class Learner:
     database: Database
     server: SyncServer
     settings: Settings
+    url: str | None = None  # another address of the server (a relay in front of it), else its own
 
     def sync(
         self,
@@ -194,7 +195,7 @@ class Learner:
         return sync_with_anki(
             self.database,
             self.settings,
-            self.server.settings(password),
+            replace(self.server.settings(password), url=self.url or self.server.url),
             now or datetime.now().astimezone(),
             full=full,
             progress=progress,

@@ -14,10 +14,12 @@ class Stage(Enum):
 
     LOGIN = "logging in"
     PULL = "fetching changes from the server"
+    FULL_DOWNLOAD = "downloading the server's whole collection"
     ANSWERS_IN = "taking in answers given in Anki"
     NOTES_OUT = "writing notes to mlcards' Anki copy"
     ANSWERS_OUT = "writing answers and due dates to mlcards' Anki copy"
     PUSH = "sending changes to the server"
+    FULL_UPLOAD = "uploading mlcards' whole Anki copy to the server"
 
 
 class SyncFailed(Exception):
@@ -41,36 +43,67 @@ INSTALL_HINT = (
 def what_was_kept(stage: Stage) -> str:
     if stage in (Stage.LOGIN, Stage.PULL):
         return "Nothing was changed in mlcards or on the server."
+    if stage is Stage.FULL_DOWNLOAD:
+        # Anki downloads into a temporary file and replaces the copy only once the whole file
+        # arrived and passed its integrity check
+        return "Nothing was changed in mlcards or on the server: mlcards' Anki copy is replaced only by a complete download."
     if stage is Stage.PUSH:
         return (
             "Answers given in Anki were taken in; mlcards' changes wait in its Anki copy and go out with the next sync. "
-            "The server was left as it was."
+            "The server applies a sync whole or not at all, so it holds either all of them or none."
+        )
+    if stage is Stage.FULL_UPLOAD:
+        return (
+            "The server keeps its collection as it was (it replaces it only with a complete upload); mlcards' review "
+            "log is as it was, and its changes wait in its Anki copy for the next upload."
         )
     return "The server was left as it was; the next sync starts again from there."
 
 
-def explain(error: Exception, stage: Stage, url: str, user: str) -> SyncFailed:
-    """An exception from Anki's backend during `stage` as a message for the learner."""
+def explain(
+    error: Exception, stage: Stage, url: str, user: str, *, contacted: bool, answers_now: bool, again: str = "mlcards sync"
+) -> SyncFailed:
+    """An exception from Anki's backend during `stage` as a message for the learner. `contacted`: the
+    server had answered earlier in this sync; `answers_now`: it answers HTTP after the failure (so the
+    connection, not the server, failed). `again` is the command that repeats this sync."""
     from anki.errors import BackendIOError, DBError, Interrupted, NetworkError, SyncError, SyncErrorKind
 
     kept = what_was_kept(stage)
-    if isinstance(error, NetworkError):
+    if isinstance(error, NetworkError) and not contacted and not answers_now:
         return SyncFailed(
             f"cannot reach the Anki sync server at {url} while {stage.value} (it is not running, the address is wrong, "
-            f"or the connection was cut). {kept} Check that the server runs, then run mlcards sync again."
+            f"or the network is down). {kept} Check that the server runs, then run {again} again."
         )
     if isinstance(error, SyncError) and error.kind is SyncErrorKind.AUTH:
         return SyncFailed(
             f"the sync server at {url} refused user '{user}': wrong user name or password. {kept} "
             "Fix [sync] user/password in config.toml (or MLCARDS_SYNC_USER / MLCARDS_SYNC_PASSWORD) and run mlcards sync again."
         )
-    if isinstance(error, SyncError):
-        return SyncFailed(f"the sync server at {url} refused the sync while {stage.value}: {error}. {kept}")
+    if isinstance(error, (NetworkError, SyncError)):
+        # Anki reports a connection cut in the middle of a message either way: as a network error,
+        # or (while a response streams in) as a sync error of kind OTHER, which is also how a
+        # server ending the exchange is reported. Only the server's answering tells them apart.
+        if not answers_now:
+            cause = (
+                f"the connection to the Anki sync server at {url} was cut while {stage.value}, and the server no longer "
+                "answers (it stopped, or the network went down)"
+            )
+            then = f"Check that the server runs, then run {again} again."
+        elif isinstance(error, NetworkError):
+            cause = f"the connection to the Anki sync server at {url} was cut while {stage.value} (the server answers again now)"
+            then = f"Run {again} again."
+        else:
+            cause = (
+                f"the connection to the Anki sync server at {url} was cut while {stage.value}, or the server broke the "
+                f"exchange off (Anki reports: {error}); the server answers again now"
+            )
+            then = f"Run {again} again; if this repeats, the server's log says why it ends the sync."
+        return SyncFailed(f"{cause}. {kept} {then}")
     if isinstance(error, Interrupted):
-        return SyncFailed(f"the sync was interrupted while {stage.value}. {kept} Run mlcards sync again.")
+        return SyncFailed(f"the sync was interrupted while {stage.value}. {kept} Run {again} again.")
     if isinstance(error, (BackendIOError, DBError)):
         return SyncFailed(
             f"mlcards' Anki copy could not be read or written while {stage.value} ({error}). {kept} "
-            "Check the disk and permissions of the folder it names, then run mlcards sync again."
+            f"Check the disk and permissions of the folder it names, then run {again} again."
         )
     return SyncFailed(f"Anki's backend failed while {stage.value}: {error}. {kept}")

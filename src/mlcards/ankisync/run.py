@@ -24,7 +24,7 @@ from mlcards.ankisync.answers_out import anki_cards, send_answers, send_card_sta
 from mlcards.ankisync.endpoint import Endpoint, endpoint_folder, open_endpoint, rows_of
 from mlcards.ankisync.faults import FullSyncRequired, Stage, SyncFailed, explain
 from mlcards.ankisync.notes_out import edited_in_anki, send_notes
-from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, sync_target
+from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, server_answers, sync_target
 from mlcards.config import Settings, SyncSettings
 from mlcards.export.anki import note_guid, package_content
 from mlcards.scheduling.days import current_study_day
@@ -65,6 +65,7 @@ class AnkiSyncReport:
 
 
 Progress = Callable[[Stage], None]
+PROBE_TIMEOUT_SECONDS = 5  # after a failure, how long the server has to answer at all
 
 
 def sync_with_anki(
@@ -107,18 +108,29 @@ class _Sync:
         self.progress = progress
         self.stage = Stage.LOGIN
         self.full_done: FullSync | None = None
+        self.contacted = False  # the server answered a request of this sync
 
     def step(self, stage: Stage) -> None:
         self.stage = stage
         self.progress(stage)
 
     def run(self) -> AnkiSyncReport:
-        from anki.errors import AnkiException
+        from anki.errors import AnkiException, NetworkError, SyncError
 
         try:
             return self._run()
         except AnkiException as error:
-            raise explain(error, self.stage, self.target.url, self.target.user) from error
+            again = f"mlcards sync --full-{self.full.value}" if self.full and self.full_done is None else "mlcards sync"
+            answers_now = isinstance(error, (NetworkError, SyncError)) and server_answers(self.target, PROBE_TIMEOUT_SECONDS)
+            raise explain(
+                error,
+                self.stage,
+                self.target.url,
+                self.target.user,
+                contacted=self.contacted,
+                answers_now=answers_now,
+                again=again,
+            ) from error
 
     def _run(self) -> AnkiSyncReport:
         connection = self.database.connection
@@ -160,17 +172,20 @@ class _Sync:
         from anki.errors import SyncError, SyncErrorKind
 
         auth, from_file = authenticate(self.collection, self.endpoint.folder, self.target)
+        self.contacted = not from_file  # a login is an answer from the server
         self.step(Stage.PULL)
         try:
             output = self.collection.sync_collection(auth, False)
         except SyncError as error:
             if not (from_file and error.kind is SyncErrorKind.AUTH):
                 raise
+            self.contacted = True
             forget_host_key(self.endpoint.folder)  # the server no longer knows it: log in afresh with the password
             self.stage = Stage.LOGIN
             auth = login(self.collection, self.endpoint.folder, self.target)
             self.stage = Stage.PULL
             output = self.collection.sync_collection(auth, False)
+        self.contacted = True
         auth = _followed(auth, output)
         required = type(output).ChangesRequired
         # An empty copy holds nothing mlcards lacks: it takes the server's collection whenever asked.
@@ -204,6 +219,7 @@ class _Sync:
 
     def _full(self, auth: SyncAuth, upload: bool) -> None:
         collection = self.collection
+        self.step(Stage.FULL_UPLOAD if upload else Stage.FULL_DOWNLOAD)
         if upload:
             self.endpoint.start_days_at(self.hour)
         collection.close_for_full_sync()
