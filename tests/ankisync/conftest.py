@@ -23,6 +23,7 @@ import pytest
 from anki.collection import Collection as AnkiCollection
 from anki.scheduler.v3 import CardAnswer
 
+from mlcards.ankisync.endpoint import endpoint_folder
 from mlcards.ankisync.run import AnkiSyncReport, FullSync, Progress, sync_with_anki
 from mlcards.config import Settings, SyncSettings
 from mlcards.export.anki import note_guid
@@ -219,3 +220,12 @@ def both_synced(learner: Learner, make_phone, write_deck: WriteDeck):  # type: i
 
 def the_log(database: Database) -> list[dict[str, object]]:
     return list(log_rows(database.connection, None, None))
+
+
+def copy_state(learner: Learner) -> tuple[int, ...]:
+    """mlcards' Anki copy as its own rows say: modified, schema, last sync, cards, answers."""
+    copy = AnkiCollection(str(endpoint_folder(learner.database.path) / "collection.anki2"))
+    try:
+        return tuple(copy.db.first("SELECT mod, scm, ls, (SELECT count(*) FROM cards), (SELECT count(*) FROM revlog) FROM col"))
+    finally:
+        copy.close()

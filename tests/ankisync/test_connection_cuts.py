@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 import pytest
 from anki.scheduler.v3 import CardAnswer
 
-from mlcards.ankisync.endpoint import endpoint_folder
 from mlcards.ankisync.faults import Stage, SyncFailed
 from mlcards.ankisync.run import FullSync
 from mlcards.config import Settings
@@ -20,7 +19,7 @@ from mlcards.review import Answer, ReviewSession
 from mlcards.store.sync import sync
 
 from ..dbcheck import file_fingerprint, schedule_of
-from .conftest import DECK, Learner, Phone, SyncServer, the_log
+from .conftest import DECK, Learner, Phone, SyncServer, copy_state, the_log
 from .relay import Cut, Direction, Relay
 
 pytestmark = pytest.mark.anki_server
@@ -142,17 +141,6 @@ def large_collection_on_both_sides(learner: Learner, make_phone, relay: Relay): 
     phone.sync(upload_if_asked=True)
     learner.url = relay.url
     return learner, phone, phone_ms
-
-
-def copy_state(learner: Learner) -> tuple[int, ...]:
-    """mlcards' Anki copy as its own rows say: modified, schema, last sync, cards, answers."""
-    from anki.collection import Collection as AnkiCollection
-
-    copy = AnkiCollection(str(endpoint_folder(learner.database.path) / "collection.anki2"))
-    try:
-        return tuple(copy.db.first("SELECT mod, scm, ls, (SELECT count(*) FROM cards), (SELECT count(*) FROM revlog) FROM col"))
-    finally:
-        copy.close()
 
 
 def test_a_cut_in_a_full_download_leaves_mlcards_copy_whole(large_collection_on_both_sides, relay: Relay) -> None:  # type: ignore[no-untyped-def]

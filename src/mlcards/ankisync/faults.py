@@ -6,7 +6,12 @@ their wording, which is translated and changes between releases.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlcards.ankisync.full_sync_facts import FullSyncFacts
 
 
 class Stage(Enum):
@@ -107,3 +112,63 @@ def explain(
             f"Check the disk and permissions of the folder it names, then run {again} again."
         )
     return SyncFailed(f"Anki's backend failed while {stage.value}: {error}. {kept}")
+
+
+def full_sync_required(url: str, facts: FullSyncFacts | None) -> FullSyncRequired:
+    """The server asks for a full sync: which side changed last and what each choice costs, as far as
+    `facts` (None: the server's collection could not be looked at) tell."""
+    if facts is None:
+        newer = ""
+        keep_server = "mlcards' answers are kept and sent again"
+        keep_mlcards = "answers given in Anki since the last sync are lost"
+    else:
+        newer = " " + _newer_side(facts)
+        keep_server = (
+            f"mlcards' {facts.answers_only_in_mlcards} answer(s) the server lacks are kept and sent again"
+            if facts.answers_only_in_mlcards
+            else "mlcards lacks nothing of it: its answers are all there"
+        )
+        synced = f" since {_when(facts.copy_last_synced)}" if facts.copy_last_synced else ""
+        keep_mlcards = (
+            f"the {facts.answers_only_on_server} answer(s) given in Anki that mlcards lacks, and any other change made in "
+            f"Anki{synced}, are lost"
+            if facts.answers_only_on_server
+            else f"no answer is lost, but any other change made in Anki{synced} is"
+        )
+    return FullSyncRequired(
+        f"the sync server at {url} asks for a full sync: the collection there and mlcards' Anki copy were changed in "
+        "ways Anki cannot merge (a note type edited, a full sync chosen on another device, or an older copy "
+        f"restored).{newer} Nothing was changed in mlcards or on the server. Choose which side wins: "
+        f"mlcards sync --full-download keeps the server's collection ({keep_server}); "
+        f"mlcards sync --full-upload replaces it with mlcards' ({keep_mlcards})."
+    )
+
+
+def _newer_side(facts: FullSyncFacts) -> str:
+    server_changed, copy_changed = _when(facts.server.changed), _when(facts.copy.changed)
+    if facts.copy_last_synced is not None:
+        copy_changed += f", last synced {_when(facts.copy_last_synced)}"
+    by_another = " by another device" if facts.copy_last_synced is None or facts.server.changed > facts.copy_last_synced else ""
+    if facts.server_is_newer:
+        forced = (
+            f", which made this full sync necessary on {_when(facts.server.schema_changed)}"
+            if facts.server.schema_changed > facts.copy.schema_changed
+            else ""
+        )
+        return (
+            f"The collection on the server (changed {server_changed}{by_another}{forced}) is newer than mlcards' "
+            f"Anki copy (changed {copy_changed})."
+        )
+    forced = (
+        f"; the change that made this full sync necessary was made in mlcards' copy on {_when(facts.copy.schema_changed)}"
+        if facts.copy.schema_changed > facts.server.schema_changed
+        else ""
+    )
+    return (
+        f"mlcards' Anki copy (changed {copy_changed}) is newer than the collection on the server "
+        f"(changed {server_changed}{by_another}){forced}."
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from mlcards.ankisync.answers_in import new_answers, take_in
 from mlcards.ankisync.answers_out import anki_cards, send_answers, send_card_states
 from mlcards.ankisync.endpoint import Endpoint, endpoint_folder, open_endpoint, rows_of
-from mlcards.ankisync.faults import FullSyncRequired, Stage, SyncFailed, explain
+from mlcards.ankisync.faults import FullSyncRequired, Stage, SyncFailed, explain, full_sync_required
+from mlcards.ankisync.full_sync_facts import FullSyncFacts, look_at_server
 from mlcards.ankisync.notes_out import edited_in_anki, send_notes
 from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, server_answers, sync_target
 from mlcards.config import Settings, SyncSettings
@@ -32,6 +33,7 @@ from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.selection import ExportError
 from mlcards.store.synced import (
+    PromptRow,
     all_prompts,
     forget_answers_out,
     known_revlog_ids,
@@ -140,7 +142,7 @@ class _Sync:
         self.step(Stage.ANSWERS_IN)
         prompts = all_prompts(connection)
         guids = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}  # a cloze's prompts share one
-        by_anki_card = {(guids[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
+        by_anki_card = prompts_by_anki_card(prompts, guids)
         refs = {guid: f"{deck_id}/{card_id}" for (deck_id, card_id), guid in guids.items()}
         self._resend_answers_the_copy_lost()
         edited = sorted(refs.get(guid, guid) for guid in edited_in_anki(self.collection, sent_note_texts(connection)))
@@ -193,13 +195,7 @@ class _Sync:
         if output.required == required.FULL_DOWNLOAD or (output.required == required.FULL_SYNC and download):
             self._full(auth, upload=False)
         elif output.required == required.FULL_SYNC and self.full is not FullSync.UPLOAD:
-            raise FullSyncRequired(
-                f"the sync server at {self.target.url} asks for a full sync: the collection there and mlcards' Anki copy "
-                "were changed in ways Anki cannot merge (a note type edited, a full sync chosen on another device, or "
-                "an older copy restored). Nothing was changed in mlcards or on the server. Choose which side wins: "
-                "mlcards sync --full-download keeps the server's collection (mlcards' answers are kept and sent again), "
-                "mlcards sync --full-upload replaces it with mlcards' (answers given in Anki since the last sync are lost)."
-            )
+            raise full_sync_required(self.target.url, self._look_at_server(auth))
         return auth
 
     def _push(self, auth: SyncAuth) -> None:
@@ -229,6 +225,26 @@ class _Sync:
             collection.reopen(after_full_sync=True)
         self.full_done = FullSync.UPLOAD if upload else FullSync.DOWNLOAD
 
+    def _look_at_server(self, auth: SyncAuth) -> FullSyncFacts | None:
+        """The server's collection compared with mlcards' copy, or None if it cannot be fetched now
+        (the message then says less, and nothing else changes)."""
+        from anki.errors import AnkiException
+
+        connection = self.database.connection
+        mlcards_answers: dict[int, int | None] = {answer.log_id: None for answer in unsent_answers(connection)}
+        mlcards_answers.update({log_id: revlog_id for revlog_id, log_id in sent_revlog_ids(connection).items()})
+        try:
+            return look_at_server(
+                self.collection,
+                auth,
+                self.endpoint.folder,
+                prompts_by_anki_card(all_prompts(connection)),
+                known_revlog_ids(connection),
+                mlcards_answers,
+            )
+        except (AnkiException, OSError):
+            return None
+
     def _resend_answers_the_copy_lost(self) -> None:
         """Answers recorded as sent whose revlog rows the copy no longer holds (it was replaced by the
         server's in a full download, or deleted) are sent again."""
@@ -240,6 +256,13 @@ class _Sync:
         if lost:
             with self.database.transaction() as writing:
                 forget_answers_out(writing, lost)
+
+
+def prompts_by_anki_card(prompts: list[PromptRow], guids: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, int], int]:
+    """(note GUID, Anki card ordinal) -> mlcards' prompt."""
+    if guids is None:
+        guids = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}
+    return {(guids[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
 
 
 def _followed(auth: SyncAuth, output: SyncOutput) -> SyncAuth:

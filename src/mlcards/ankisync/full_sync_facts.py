@@ -1,0 +1,84 @@
+"""When the server asks for a full sync: which side changed last, and what each choice would cost.
+
+Anki's protocol says only that the two collections cannot be merged (their schema times differ);
+neither the sync output nor the status request carries the server's modification time. So the
+server's collection is downloaded into a scratch collection beside mlcards' copy, read, and
+deleted: the server and mlcards' copy stay as they were. This happens only when a full sync is
+asked for and the learner has not chosen a side yet.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlcards.ankisync.answers_in import new_answers
+from mlcards.ankisync.endpoint import COLLECTION_NAME, rows_of
+
+if TYPE_CHECKING:
+    from anki.collection import Collection as AnkiCollection
+    from anki.sync import SyncAuth
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionTimes:
+    changed: datetime  # the collection's last change (Anki's col.mod)
+    schema_changed: datetime  # its last change that needs a full sync (col.scm): a note type edited, a full sync forced
+
+
+@dataclass(frozen=True, slots=True)
+class FullSyncFacts:
+    server: CollectionTimes
+    copy: CollectionTimes  # mlcards' Anki copy
+    copy_last_synced: datetime | None
+    answers_only_on_server: int  # answers given in Anki to mlcards' cards that mlcards lacks: --full-upload loses them
+    answers_only_in_mlcards: int  # mlcards' answers the server lacks: --full-download sends them again
+
+    @property
+    def server_is_newer(self) -> bool:
+        return self.server.changed > self.copy.changed
+
+
+def times_of(collection: AnkiCollection) -> tuple[CollectionTimes, datetime | None]:
+    """The collection's change times, and when it last synced (None: never)."""
+    ((modified, schema, last_sync),) = rows_of(collection, "SELECT mod, scm, ls FROM col")
+    return CollectionTimes(_moment(modified), _moment(schema)), _moment(last_sync) if last_sync else None
+
+
+def look_at_server(
+    copy: AnkiCollection,
+    auth: SyncAuth,
+    folder: Path,
+    prompts: dict[tuple[str, int], int],
+    known_revlog_ids: set[int],
+    mlcards_answers: dict[int, int | None],
+) -> FullSyncFacts:
+    """The server's collection, downloaded into a scratch folder inside `folder` and compared with the
+    copy. `prompts` maps (note GUID, ordinal) to mlcards' prompts; `known_revlog_ids` are the Anki
+    answers the review log holds; `mlcards_answers` maps each answer given in mlcards (log id) to
+    the revlog id it went out as, or None if it has not gone out yet."""
+    from anki.collection import Collection as AnkiCollection
+
+    copy_times, last_synced = times_of(copy)
+    with tempfile.TemporaryDirectory(prefix=".server-", dir=folder) as scratch:
+        server = AnkiCollection(str(Path(scratch) / COLLECTION_NAME))
+        try:
+            server.close_for_full_sync()
+            try:
+                server.full_upload_or_download(auth=auth, server_usn=None, upload=False)
+            finally:
+                server.reopen(after_full_sync=True)
+            server_times, _ = times_of(server)
+            only_on_server = len(new_answers(server, prompts, known_revlog_ids))
+            on_server = {revlog_id for (revlog_id,) in rows_of(server, "SELECT id FROM revlog")}
+        finally:
+            server.close()
+    only_in_mlcards = sum(1 for revlog_id in mlcards_answers.values() if revlog_id not in on_server)
+    return FullSyncFacts(server_times, copy_times, last_synced, only_on_server, only_in_mlcards)
+
+
+def _moment(milliseconds: int) -> datetime:
+    return datetime.fromtimestamp(milliseconds / 1000).astimezone()
