@@ -164,7 +164,7 @@ class _Sync:
         with self.database.transaction() as writing:
             remember_answers_out(writing, sent)
         today = current_study_day(self.now, self.hour, latest_answered_day(connection))
-        rescheduled = send_card_states(self.collection, content.scheduled, cards, today)
+        rescheduled = send_card_states(self.collection, content.scheduled, cards, today, self.rule)
 
         self.step(Stage.PUSH)
         self._push(auth)
