@@ -43,6 +43,7 @@ def test_sm2_a_phone_again_stays_a_learning_card_due_now_and_both_sides_agree_af
     card = phone_card(phone, "scale")
     assert (card.type, card.queue, card.left) == (LEARNING, QUEUE_LEARNING, 1)
     assert card.due == again_ms // 1000  # due at once, as mlcards shows a same-day repeat
+    assert learner.sync().cards_rescheduled == 0  # the same state is not written again
     now = datetime.now().astimezone()
     session = ReviewSession(learner.database, learner.settings, now)
     assert session.current is not None and session.current.card_id == "scale"  # mlcards shows it today too
