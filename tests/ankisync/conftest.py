@@ -113,9 +113,14 @@ class Phone:
 
     def __init__(self, folder: Path, server: SyncServer) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
         self.collection = AnkiCollection(str(folder / "collection.anki2"))
         self.server = server
         self.auth = self.collection.sync_login(USER, PASSWORD, server.url)
+
+    def reopen(self) -> None:
+        """Open the collection file again (after it was closed, e.g. to restore a backup of it)."""
+        self.collection = AnkiCollection(str(self.folder / "collection.anki2"))
 
     def sync(self, upload_if_asked: bool = False) -> None:
         """A sync as Anki's apps do it: a full download when the phone is empty or when asked."""

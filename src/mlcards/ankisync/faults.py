@@ -126,7 +126,7 @@ def full_sync_required(url: str, facts: FullSyncFacts | None) -> FullSyncRequire
         keep_server = (
             f"mlcards' {facts.answers_only_in_mlcards} answer(s) the server lacks are kept and sent again"
             if facts.answers_only_in_mlcards
-            else "mlcards lacks nothing of it: its answers are all there"
+            else "nothing of mlcards is lost: every answer it sent is there"
         )
         synced = f" since {_when(facts.copy_last_synced)}" if facts.copy_last_synced else ""
         keep_mlcards = (
@@ -145,30 +145,26 @@ def full_sync_required(url: str, facts: FullSyncFacts | None) -> FullSyncRequire
 
 
 def _newer_side(facts: FullSyncFacts) -> str:
-    server_changed, copy_changed = _when(facts.server.changed), _when(facts.copy.changed)
-    if facts.copy_last_synced is not None:
-        copy_changed += f", last synced {_when(facts.copy_last_synced)}"
     by_another = " by another device" if facts.copy_last_synced is None or facts.server.changed > facts.copy_last_synced else ""
-    if facts.server_is_newer:
+    server = f"changed {_when(facts.server.changed)}{by_another}, latest answer: {_when(facts.server_latest_answer)}"
+    synced = f", last synced {_when(facts.copy_last_synced)}" if facts.copy_last_synced else ""
+    mlcards = f"latest answer: {_when(facts.mlcards_latest_answer)}; its Anki copy changed {_when(facts.copy.changed)}{synced}"
+    if facts.server.schema_changed > facts.copy.schema_changed:
         forced = (
-            f", which made this full sync necessary on {_when(facts.server.schema_changed)}"
-            if facts.server.schema_changed > facts.copy.schema_changed
-            else ""
+            f"the change that made this full sync necessary was made on the server's side on {_when(facts.server.schema_changed)}"
         )
+        if facts.newer == "mlcards":  # the older side forced it: its collection was replaced, as restoring a backup does
+            forced = f"the server's collection was replaced on {_when(facts.server.schema_changed)} by an older one (a backup restored on another device?)"
+    else:
+        forced = f"the change that made this full sync necessary was made in mlcards' copy on {_when(facts.copy.schema_changed)}"
+    if facts.newer == "both":
         return (
-            f"The collection on the server (changed {server_changed}{by_another}{forced}) is newer than mlcards' "
-            f"Anki copy (changed {copy_changed})."
+            f"Both sides have answers the other lacks: the collection on the server ({server}) and mlcards ({mlcards}); {forced}."
         )
-    forced = (
-        f"; the change that made this full sync necessary was made in mlcards' copy on {_when(facts.copy.schema_changed)}"
-        if facts.copy.schema_changed > facts.server.schema_changed
-        else ""
-    )
-    return (
-        f"mlcards' Anki copy (changed {copy_changed}) is newer than the collection on the server "
-        f"(changed {server_changed}{by_another}){forced}."
-    )
+    if facts.newer == "server":
+        return f"The collection on the server ({server}) is newer than mlcards ({mlcards}); {forced}."
+    return f"mlcards ({mlcards}) is newer than the collection on the server ({server}); {forced}."
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "none"

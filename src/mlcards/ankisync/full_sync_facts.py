@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from mlcards.ankisync.answers_in import new_answers
 from mlcards.ankisync.endpoint import COLLECTION_NAME, rows_of
@@ -34,12 +34,23 @@ class FullSyncFacts:
     server: CollectionTimes
     copy: CollectionTimes  # mlcards' Anki copy
     copy_last_synced: datetime | None
+    server_latest_answer: datetime | None  # the latest answer the server's collection holds (to any card)
+    mlcards_latest_answer: datetime | None  # the latest answer in mlcards' review log
     answers_only_on_server: int  # answers given in Anki to mlcards' cards that mlcards lacks: --full-upload loses them
     answers_only_in_mlcards: int  # mlcards' answers the server lacks: --full-download sends them again
 
     @property
-    def server_is_newer(self) -> bool:
-        return self.server.changed > self.copy.changed
+    def newer(self) -> Literal["server", "mlcards", "both"]:
+        """The side holding answers the other lacks ("both" if each does); if neither does, the side
+        with the later answer, then the later change. A collection's change time alone misleads:
+        uploading an older copy (restoring a backup) dates it now."""
+        if self.answers_only_on_server and self.answers_only_in_mlcards:
+            return "both"
+        if self.answers_only_on_server or self.answers_only_in_mlcards:
+            return "server" if self.answers_only_on_server else "mlcards"
+        if self.server_latest_answer != self.mlcards_latest_answer:
+            return "server" if _or_never(self.server_latest_answer) > _or_never(self.mlcards_latest_answer) else "mlcards"
+        return "server" if self.server.changed > self.copy.changed else "mlcards"
 
 
 def times_of(collection: AnkiCollection) -> tuple[CollectionTimes, datetime | None]:
@@ -55,11 +66,13 @@ def look_at_server(
     prompts: dict[tuple[str, int], int],
     known_revlog_ids: set[int],
     mlcards_answers: dict[int, int | None],
+    mlcards_latest_answer: datetime | None,
 ) -> FullSyncFacts:
     """The server's collection, downloaded into a scratch folder inside `folder` and compared with the
     copy. `prompts` maps (note GUID, ordinal) to mlcards' prompts; `known_revlog_ids` are the Anki
     answers the review log holds; `mlcards_answers` maps each answer given in mlcards (log id) to
-    the revlog id it went out as, or None if it has not gone out yet."""
+    the revlog id it went out as, or None if it has not gone out yet; `mlcards_latest_answer` is the
+    latest answer of its review log."""
     from anki.collection import Collection as AnkiCollection
 
     copy_times, last_synced = times_of(copy)
@@ -77,7 +90,14 @@ def look_at_server(
         finally:
             server.close()
     only_in_mlcards = sum(1 for revlog_id in mlcards_answers.values() if revlog_id not in on_server)
-    return FullSyncFacts(server_times, copy_times, last_synced, only_on_server, only_in_mlcards)
+    server_latest = _moment(max(on_server)) if on_server else None
+    return FullSyncFacts(
+        server_times, copy_times, last_synced, server_latest, mlcards_latest_answer, only_on_server, only_in_mlcards
+    )
+
+
+def _or_never(moment: datetime | None) -> datetime:
+    return moment if moment is not None else datetime.min.replace(tzinfo=UTC)
 
 
 def _moment(milliseconds: int) -> datetime:

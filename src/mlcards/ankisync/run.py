@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -231,16 +231,21 @@ class _Sync:
         from anki.errors import AnkiException
 
         connection = self.database.connection
-        mlcards_answers: dict[int, int | None] = {answer.log_id: None for answer in unsent_answers(connection)}
+        unsent = unsent_answers(connection)
+        mlcards_answers: dict[int, int | None] = {answer.log_id: None for answer in unsent}
         mlcards_answers.update({log_id: revlog_id for revlog_id, log_id in sent_revlog_ids(connection).items()})
+        known = known_revlog_ids(connection)
+        # every answer of the log is known by its revlog id (its time in ms), or has not gone out yet
+        moments = [answer.reviewed_at for answer in unsent] + ([datetime.fromtimestamp(max(known) / 1000, UTC)] if known else [])
         try:
             return look_at_server(
                 self.collection,
                 auth,
                 self.endpoint.folder,
                 prompts_by_anki_card(all_prompts(connection)),
-                known_revlog_ids(connection),
+                known,
                 mlcards_answers,
+                max(moments).astimezone() if moments else None,
             )
         except (AnkiException, OSError):
             return None
