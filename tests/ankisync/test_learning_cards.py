@@ -95,3 +95,23 @@ def test_fsrs_learning_steps_and_their_due_moments_reach_the_phone(both_synced) 
     card = phone_card(phone, "scale")
     assert (card.type, card.queue, card.left) == (LEARNING, QUEUE_LEARNING, 1)  # on the 10-minute step
     assert card.due == fsrs_due_seconds() == int(now.timestamp()) + 600
+
+
+def test_fsrs_a_lapse_in_mlcards_is_a_relearning_card_on_the_phone_with_its_interval(both_synced) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    learner.settings = Settings(scheduler="fsrs")  # relearning step 10m
+    first = datetime.now().astimezone() - timedelta(days=60)
+    ReviewSession(learner.database, learner.settings, first).answer(Answer.EASY, first)  # straight to review
+    now = datetime.now().astimezone()
+    session = ReviewSession(learner.database, learner.settings, now)
+    assert session.current is not None and session.current.card_id == "scale"
+    session.answer(Answer.AGAIN, now)
+    learner.sync(now)
+    phone.sync()
+    state = schedule_of(learner.database.path, DECK, "scale")
+    assert (state["fsrs_phase"], state["fsrs_step"]) == (3, 0)
+    card = phone_card(phone, "scale")
+    assert (card.type, card.queue, card.left, card.lapses) == (RELEARNING, QUEUE_LEARNING, 1, 1)
+    fsrs_due = parse_timestamp(state["fsrs_due"])
+    assert fsrs_due is not None and card.due == int(fsrs_due.timestamp()) == int(now.timestamp()) + 600
+    assert card.ivl >= 1

@@ -9,6 +9,7 @@ asked for and the learner has not chosen a side yet.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ from mlcards.ankisync.endpoint import COLLECTION_NAME, rows_of
 if TYPE_CHECKING:
     from anki.collection import Collection as AnkiCollection
     from anki.sync import SyncAuth
+
+
+SCRATCH_PREFIX = ".server-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,9 @@ def look_at_server(
     from anki.collection import Collection as AnkiCollection
 
     copy_times, last_synced = times_of(copy)
-    with tempfile.TemporaryDirectory(prefix=".server-", dir=folder) as scratch:
+    for leftover in folder.glob(f"{SCRATCH_PREFIX}*"):  # a look cut short by a killed process (the sync lock is ours)
+        shutil.rmtree(leftover, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=folder) as scratch:
         server = AnkiCollection(str(Path(scratch) / COLLECTION_NAME))
         try:
             server.close_for_full_sync()
