@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 _REQUEST_LINE = re.compile(rb"POST /m?sync/(\w+)")
-_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+_LAST_CHUNK = b"\r\n0\r\n\r\n"  # the end of a message sent in chunks, as Anki's client and server send them
 _BUFFER = 64 * 1024
 
 
@@ -31,26 +31,25 @@ class Direction(Enum):
 
 @dataclass
 class Cut:
-    """Forward part of the `direction` message of the sync method `method` (its first `after_bytes`
-    bytes, or its first `share` when the message says its length), then cut the connection.
-    `before_cutting`, if given, runs at that moment, while the rest of the message is held back (e.g.
-    to kill the server); with `close_connection=False` the relay then goes on relaying, and what
-    happens upstream decides what mlcards sees."""
+    """Cut the connection in the middle of the `direction` message of the sync method `method`.
+
+    The relay holds the message back until it has all of it (Anki's messages are small, chunked
+    and end with an empty chunk) and forwards its headers and the first `share` of its body; a message longer than
+    `after_bytes` (a whole collection) is cut after its first `after_bytes` instead. Either way the
+    cut falls after the headers, inside the body, with bytes of it held back. `before_cutting`, if
+    given, runs at that moment (e.g. to kill the server); with `close_connection=False` the relay
+    then goes on relaying, and what happens upstream decides what mlcards sees."""
 
     method: str
     direction: Direction
-    after_bytes: int = 0
-    share: float | None = None
+    share: float = 0.5
+    after_bytes: int = 100_000
     before_cutting: Callable[[], None] | None = None
     close_connection: bool = True
-    made: bool = False  # it happened in the middle of the message: bytes of it were held back
-    message_length: int | None = None  # headers and body, when the message declared its length
+    made: bool = False
+    headers_length: int = 0  # of the message cut
+    message_length: int | None = None  # all of it, when it arrived whole before the cut
     forwarded: int = 0  # bytes of the message forwarded before the cut
-
-    def limit(self) -> int:
-        if self.share is not None and self.message_length is not None:
-            return int(self.message_length * self.share)
-        return self.after_bytes
 
 
 class Relay:
@@ -102,8 +101,7 @@ class Relay:
             client.close()
             return
         method: str | None = None  # the sync method of the message in flight on this connection
-        counted = 0  # bytes of that message (request or response) forwarded so far
-        counting: Direction | None = None
+        held = b""  # the start of the message to be cut, held back
         try:
             while True:
                 readable, _, _ = select.select([client, server], [], [], 30)
@@ -114,43 +112,34 @@ class Relay:
                     if not data:
                         return
                     direction = Direction.REQUEST if source is client else Direction.RESPONSE
+                    destination = server if source is client else client
                     if direction is Direction.REQUEST and (found := _REQUEST_LINE.search(data)):
                         method = found.group(1).decode()
                         self.methods.append(method)
-                        data_before = data[: found.start()]
-                        data = data[found.start() :]
-                        if data_before:
-                            server.sendall(data_before)
-                        counting, counted = Direction.REQUEST, 0
-                    elif direction is Direction.RESPONSE and counting is Direction.REQUEST:
-                        counting, counted = Direction.RESPONSE, 0
                     cut = self._take_cut(method, direction)
-                    if cut is not None and counted == 0:
-                        cut.message_length = _declared_length(data)
-                    if cut is not None and counted + len(data) > cut.limit():
-                        keep = max(0, cut.limit() - counted)
-                        (server if source is client else client).sendall(data[:keep])
-                        cut.forwarded = counted + keep
-                        if cut.before_cutting is not None:
-                            cut.before_cutting()
-                        cut.made = True
-                        if cut.close_connection:
-                            return
-                        data = data[keep:]
-                    counted += len(data)
-                    (server if source is client else client).sendall(data)
+                    if cut is None:
+                        destination.sendall(data)
+                        continue
+                    held += data
+                    whole = held.endswith(_LAST_CHUNK)
+                    if not whole and len(held) <= cut.after_bytes:
+                        continue
+                    cut.headers_length = held.find(b"\r\n\r\n") + 4
+                    cut.message_length = len(held) if whole else None
+                    body = len(held) - cut.headers_length
+                    cut.forwarded = cut.headers_length + int(body * cut.share) if whole else cut.after_bytes
+                    destination.sendall(held[: cut.forwarded])
+                    if cut.before_cutting is not None:
+                        cut.before_cutting()
+                    cut.made = True
+                    if cut.close_connection:
+                        return
+                    destination.sendall(held[cut.forwarded :])
         except OSError:
             _reset(client)
         finally:
             client.close()
             server.close()
-
-
-def _declared_length(first_bytes: bytes) -> int | None:
-    """Headers plus body length of an HTTP message whose first bytes (with all its headers) these are."""
-    end = first_bytes.find(b"\r\n\r\n")
-    found = _CONTENT_LENGTH.search(first_bytes, 0, end) if end >= 0 else None
-    return end + 4 + int(found.group(1)) if found else None
 
 
 def _reset(connection: socket.socket) -> None:

@@ -54,6 +54,12 @@ def answered_on_both_sides(learner: Learner, phone: Phone) -> tuple[int, datetim
     return phone_ms, mine
 
 
+def assert_cut_inside_the_body(cut: Cut) -> None:
+    """The cut happened after the message's headers and before its end."""
+    assert cut.made and 0 < cut.headers_length < cut.forwarded
+    assert cut.message_length is None or cut.forwarded < cut.message_length
+
+
 def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -89,10 +95,10 @@ def test_a_cut_while_fetching_is_named_and_changes_nothing(both_synced, relay: R
     learner.url = relay.url
     phone_ms, mine = answered_on_both_sides(learner, phone)
     before = file_fingerprint(learner.database.path)
-    cut = Cut(method, direction, after_bytes=60, share=0.5)
+    cut = Cut(method, direction)
     with pytest.raises(SyncFailed, match=CUT_MESSAGE + "fetching changes from the server") as failure:
         learner.sync(mine, progress=arm_at(relay, Stage.PULL, cut))
-    assert cut.made and (cut.message_length is None or cut.forwarded < cut.message_length)
+    assert_cut_inside_the_body(cut)
     assert "the server answers again now" in str(failure.value)
     assert "Nothing was changed in mlcards or on the server" in str(failure.value)
     assert file_fingerprint(learner.database.path) == before
@@ -117,10 +123,10 @@ def test_a_cut_while_sending_keeps_the_answers_for_the_next_sync(  # type: ignor
     learner, phone = both_synced
     learner.url = relay.url
     phone_ms, mine = answered_on_both_sides(learner, phone)
-    cut = Cut(method, direction, after_bytes=60, share=0.5)
+    cut = Cut(method, direction)
     with pytest.raises(SyncFailed, match=CUT_MESSAGE + "sending changes to the server") as failure:
         learner.sync(mine, progress=arm_at(relay, Stage.PUSH, cut))
-    assert cut.made
+    assert_cut_inside_the_body(cut)
     assert "mlcards' changes wait in its Anki copy and go out with the next sync" in str(failure.value)
     assert len(the_log(learner.database)) == 2  # the phone's answer was taken in, as the message says
     phone.sync()
@@ -149,10 +155,11 @@ def test_a_cut_in_a_full_download_leaves_mlcards_copy_whole(large_collection_on_
     mine = datetime.now().astimezone() + timedelta(seconds=2)
     ReviewSession(learner.database, Settings(), mine).answer(Answer.GOOD, mine)
     before, copy_before = file_fingerprint(learner.database.path), copy_state(learner)
-    cut = Cut("download", Direction.RESPONSE, after_bytes=100_000, share=0.5)
+    cut = Cut("download", Direction.RESPONSE)
     with pytest.raises(SyncFailed, match=CUT_MESSAGE + "downloading the server's whole collection") as failure:
         learner.sync(mine, full=FullSync.DOWNLOAD, progress=arm_at(relay, Stage.PULL, cut))
-    assert cut.made and cut.forwarded >= 100_000 // 2
+    assert_cut_inside_the_body(cut)
+    assert cut.message_length is None  # more than 100,000 bytes: cut while the collection streamed in
     assert "Nothing was changed in mlcards or on the server" in str(failure.value)
     assert "mlcards sync --full-download again" in str(failure.value)
     assert file_fingerprint(learner.database.path) == before
@@ -175,14 +182,13 @@ def test_a_full_upload_cut_or_killed_midway_leaves_the_server_collection_as_it_w
     cut = Cut(
         "upload",
         Direction.REQUEST,
-        after_bytes=100_000,
-        share=0.5,
         before_cutting=learner.server.kill if killed else None,
         close_connection=not killed,
     )
     with pytest.raises(SyncFailed, match=CUT_MESSAGE + "uploading mlcards' whole Anki copy to the server") as failure:
         learner.sync(mine, full=FullSync.UPLOAD, progress=arm_at(relay, Stage.FULL_UPLOAD, cut))
-    assert cut.made and (cut.message_length is None or cut.forwarded < cut.message_length)
+    assert_cut_inside_the_body(cut)
+    assert cut.message_length is None  # more than 100,000 bytes: cut while the collection streamed out
     message = str(failure.value)
     assert ("the server no longer answers" in message) is killed
     assert "The server keeps its collection as it was" in message
