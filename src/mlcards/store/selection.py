@@ -36,6 +36,10 @@ class ScheduleRow(NamedTuple):
     lapses: int
     suspended: bool
     reviews: tuple[ReviewRow, ...] = ()
+    redrill_on: date | None = None  # the study day on which a same-day repeat is owed
+    fsrs_phase: int | None = None  # FSRS's 1 learning, 2 review, 3 relearning (kept under either rule)
+    fsrs_step: int | None = None  # the learning or relearning step reached
+    fsrs_due: datetime | None = None  # when FSRS would show it next (UTC)
 
 
 class NoteRow(NamedTuple):
@@ -63,7 +67,8 @@ _NOTES_SQL = """
     WHERE c.present AND d.present {filters}
 """
 _SCHEDULES_SQL = """
-    SELECT s.id, s.card_pk, s.ordinal, s.repetitions, s.interval, s.easiness, s.due, s.lapses, s.suspended
+    SELECT s.id, s.card_pk, s.ordinal, s.repetitions, s.interval, s.easiness, s.due, s.lapses, s.suspended,
+           s.redrill_on, s.fsrs_phase, s.fsrs_step, s.fsrs_due
     FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id
     WHERE s.active AND c.present AND d.present {filters}
     ORDER BY s.card_pk, s.ordinal
@@ -94,7 +99,8 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
     for schedule_id, reviewed_at, *values in review_rows:
         reviews[schedule_id].append(ReviewRow(_utc(reviewed_at), *values))
     schedules: dict[int, list[ScheduleRow]] = defaultdict(list)
-    for schedule_id, card_pk, ordinal, repetitions, interval, easiness, due, lapses, suspended in schedule_rows:
+    for (schedule_id, card_pk, ordinal, repetitions, interval, easiness, due, lapses, suspended,
+         redrill_on, fsrs_phase, fsrs_step, fsrs_due) in schedule_rows:  # fmt: skip
         schedules[card_pk].append(
             ScheduleRow(
                 ordinal,
@@ -105,6 +111,10 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
                 lapses,
                 bool(suspended),
                 tuple(reviews.get(schedule_id, ())),
+                date.fromisoformat(redrill_on) if redrill_on else None,
+                fsrs_phase,
+                fsrs_step,
+                _utc(fsrs_due) if fsrs_due else None,
             )
         )
     selected = [
