@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -167,6 +167,7 @@ class PackageNote(NamedTuple):  # one per note: a NamedTuple builds far faster t
     fields: list[str]
     tags: tuple[str, ...]
     ords: tuple[int, ...]  # Anki card ordinals: ours minus one, from the active schedules
+    card_pk: int  # the stored card it is made from (a sync remembers what it sent for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +187,10 @@ def package_content(
     tags: tuple[str, ...] = (),
     with_progress: bool = False,
     use_cache: bool = True,
+    card_pks: Collection[int] | None = None,
 ) -> PackageContent:
-    """The selected notes, rendered; raises ExportError when none match."""
-    notes = select_notes(database, deck, tags, with_reviews=with_progress)
+    """The selected notes (or the notes of `card_pks`), rendered; raises ExportError when none match."""
+    notes = select_notes(database, deck, tags, with_reviews=with_progress, card_pks=card_pks)
     guids = [note_guid(note.deck_id, note.card_id) for note in notes]
     rows = _note_rows(notes, guids, cache_path_for(database.path) if use_cache else None)
     scheduled = [
@@ -245,7 +247,7 @@ def _note_rows(notes: list[NoteRow], guids: list[str], cache_path: Path | None) 
         fields = [next(html) for _ in note_jobs] + [f"{note.deck_id}/{note.card_id}"]
         model_id = CLOZE_MODEL_ID if note.kind == "cloze" else BASIC_MODEL_ID
         ords = tuple(schedule.ordinal - 1 for schedule in note.schedules)
-        rows.append(PackageNote(guid, model_id, anki_deck_id(note.deck_id), fields, note.tags, ords))
+        rows.append(PackageNote(guid, model_id, anki_deck_id(note.deck_id), fields, note.tags, ords, note.card_pk))
     return rows
 
 

@@ -152,7 +152,7 @@ class AnkiAnswerIn(SQLModel, table=True):
 
     __tablename__ = "anki_answer_in"
     revlog_id: int = Field(primary_key=True)  # Anki's revlog id: the answer's time in milliseconds
-    log_id: int  # the review_log row it became
+    log_id: int = Field(index=True)  # the review_log row it became; looked up to find the answers still to send
 
 
 class AnkiAnswerOut(SQLModel, table=True):
@@ -170,3 +170,15 @@ class AnkiNoteText(SQLModel, table=True):
     __tablename__ = "anki_note_text"
     guid: str = Field(primary_key=True)
     fingerprint: str
+    card_pk: int | None = Field(default=None, index=True)  # the card the note holds (None: sent before schema 7)
+    # What the note was rendered from: the card's content hash and identity (empty: compare it again).
+    content: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class AnkiCardState(SQLModel, table=True):
+    """Each prompt's schedule as last written into its Anki card, so a sync writes only the card
+    states of prompts whose schedule changed since."""
+
+    __tablename__ = "anki_card_state"
+    schedule_id: int = Field(primary_key=True)
+    state: str

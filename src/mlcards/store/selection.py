@@ -3,7 +3,9 @@ from the database so the package matches what the learner studies."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
@@ -76,8 +78,10 @@ _REVIEWS_SQL = """
 """
 
 
-def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], with_reviews: bool) -> list[NoteRow]:
-    """Every exported note in deck-name and file order; raises ExportError when none match."""
+def select_notes(
+    database: Database, deck: str | None, tags: tuple[str, ...], with_reviews: bool, card_pks: Collection[int] | None = None
+) -> list[NoteRow]:
+    """Every exported note (or those of `card_pks`) in deck-name and file order; raises ExportError when none match."""
     with database.snapshot() as connection:
         cursor = connection.cursor()
         deck_ids: list[str] | None = None
@@ -86,6 +90,9 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
             if not deck_ids:
                 raise ExportError(f"no deck is named '{deck}' or has that id; `mlcards decks` lists them")
         filters, parameters = filter_clauses(deck_ids, tags)
+        if card_pks is not None:  # a sync renders only the cards that changed
+            filters += " AND c.pk IN (SELECT value FROM json_each(:card_pks))"
+            parameters["card_pks"] = json.dumps(sorted(card_pks))
         notes = cursor.execute(_NOTES_SQL.format(filters=filters), parameters).fetchall()
         notes.sort(key=lambda row: (row[2], row[1], row[12]))  # deck name, deck id, position
         schedule_rows = cursor.execute(_SCHEDULES_SQL.format(filters=filters), parameters).fetchall()
