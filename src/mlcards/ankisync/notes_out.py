@@ -44,6 +44,10 @@ class NotesSent:
     retyped: int  # notes of cards turned from basic into cloze or back: replaced by a note of the other type
     sent: list[SentNote]  # the notes of the content as the Anki copy now holds them
 
+    @property
+    def rendered(self) -> int:
+        return len(self.sent)
+
 
 def fingerprint(fields: str, tags: str) -> str:
     return hashlib.sha256(f"{fields}\x1e{tags}".encode()).hexdigest()

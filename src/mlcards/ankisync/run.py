@@ -91,6 +91,8 @@ class AnkiSyncReport:
     notes_removed: int = 0  # notes of cards gone from the YAML, deleted from Anki
     notes_moved: int = 0  # notes of cards moved to another deck (or renamed) in the YAML, moved in Anki
     notes_retyped: int = 0  # notes of cards turned from basic into cloze or back, replaced by one of the new type
+    notes_rendered: int = 0  # cards rendered and compared with their notes: those that changed (all on a first sync)
+    anki_answers_read: int = 0  # Anki revlog entries read: those the server sent since the last sync (all on a first sync)
 
 
 Progress = Callable[[Stage], None]
@@ -209,6 +211,8 @@ class _Sync:
             removed,
             notes.moved,
             notes.retyped,
+            notes.rendered,
+            len(revlog),
         )
 
     def _prompts_of(self, revlog: list[AnkiRevlog], everything: bool) -> dict[tuple[str, int], int]:
