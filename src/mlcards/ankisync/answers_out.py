@@ -53,8 +53,12 @@ _CHUNK = 500  # GUIDs per query, well under SQLite's bound-parameter limit
 
 def anki_cards(collection: AnkiCollection, guids: Collection[str] | None = None) -> dict[tuple[str, int], AnkiCard]:
     """Cards of the collection by (note GUID, ordinal): every card, or those of the notes of `guids`."""
-    if guids is None:
-        return _by_note_and_ordinal(rows_of(collection, _CARDS_SQL))
+    if guids is None or len(guids) > _CHUNK:  # GUIDs are not indexed: each chunk would scan every note
+        every = _by_note_and_ordinal(rows_of(collection, _CARDS_SQL))
+        if guids is None:
+            return every
+        wanted_set = set(guids)
+        return {key: card for key, card in every.items() if key[0] in wanted_set}
     wanted = sorted(guids)
     found: dict[tuple[str, int], AnkiCard] = {}
     for start in range(0, len(wanted), _CHUNK):

@@ -75,8 +75,9 @@ _CHUNK = 500  # GUIDs per query, well under SQLite's bound-parameter limit
 def held_notes(collection: AnkiCollection, guids: Collection[str] | None = None) -> dict[str, HeldNote]:
     """Notes of the collection by GUID: every one, or those of `guids`."""
     sql = "SELECT guid, id, mid, flds, tags FROM notes"
-    if guids is None:
-        return {guid: HeldNote(*rest) for guid, *rest in rows_of(collection, sql)}
+    if guids is None or len(guids) > _CHUNK:  # GUIDs are not indexed: each chunk would scan every note
+        every = {guid: HeldNote(*rest) for guid, *rest in rows_of(collection, sql)}
+        return every if guids is None else {guid: every[guid] for guid in guids if guid in every}
     wanted = sorted(guids)
     found: dict[str, HeldNote] = {}
     for start in range(0, len(wanted), _CHUNK):
