@@ -66,6 +66,7 @@ from mlcards.store.synced import (
     sent_revlog_ids,
     sync_marks,
     unsent_answers,
+    yaml_mark,
 )
 
 if TYPE_CHECKING:
@@ -176,8 +177,9 @@ class _Sync:
         taken = take_in(self.database, answers, self.hour, self.rule, f"anki-sync {self.now.isoformat(timespec='seconds')}")
 
         self.step(Stage.NOTES_OUT)
-        notes, edited = self._send_notes(last, version, edited_guids)
-        removed = self._remove_notes_of_removed_cards(every=last is None)
+        yaml = yaml_mark(connection)
+        notes, edited = self._send_notes(last, version, yaml, edited_guids)
+        removed = 0 if last is not None and last.yaml == yaml else self._remove_notes_of_removed_cards(every=last is None)
 
         self.step(Stage.ANSWERS_OUT)
         handled_up_to = latest_log_id(connection)
@@ -199,7 +201,7 @@ class _Sync:
         if self.full_done is not None:  # everything up to here is on both sides now
             since_usn = copy_usn(self.collection)
         with self.database.transaction() as writing:
-            save_sync_marks(writing, SyncMarks(copy_mark(self.collection), since_usn, origin, handled_up_to, version))
+            save_sync_marks(writing, SyncMarks(copy_mark(self.collection), since_usn, origin, handled_up_to, version, yaml))
         return AnkiSyncReport(
             taken,
             len(sent),
@@ -230,13 +232,18 @@ class _Sync:
         guids_of = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}  # a cloze's prompts share one
         return {(guids_of[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
 
-    def _send_notes(self, last: SyncMarks | None, version: str, edited_guids: set[str]) -> tuple[NotesSent, list[str]]:
+    def _send_notes(self, last: SyncMarks | None, version: str, yaml: str, edited_guids: set[str]) -> tuple[NotesSent, list[str]]:
         """Render and send the cards whose content changed since their note was sent (every card
         without marks or after a renderer change), those whose note was edited in Anki, and those
         whose note was deleted there (the YAML's card comes back)."""
         connection = self.database.connection
         every = last is None or last.version != version
-        pending = {note.card_pk: note for note in notes_to_send(connection, version, every=every)}
+        yaml_unchanged = last is not None and last.yaml == yaml
+        pending = (
+            {}
+            if yaml_unchanged and not every
+            else {note.card_pk: note for note in notes_to_send(connection, version, every=every)}
+        )
         sent_count = sent_note_count(connection)
         deleted_there = not every and our_note_count(self.collection) < sent_count  # the YAML's cards come back
         again: set[int] = set()

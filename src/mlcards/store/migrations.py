@@ -80,7 +80,11 @@ def _v6_to_v7(connection: sqlite3.Connection) -> None:
     connection.execute("ALTER TABLE anki_note_text ADD COLUMN card_pk INTEGER")
     connection.execute("ALTER TABLE anki_note_text ADD COLUMN content VARCHAR NOT NULL DEFAULT ''")
     connection.execute("CREATE INDEX ix_anki_note_text_card_pk ON anki_note_text (card_pk)")
-    connection.execute("CREATE TABLE anki_card_state (schedule_id INTEGER NOT NULL PRIMARY KEY, state VARCHAR NOT NULL)")
+    connection.execute(
+        "CREATE TABLE anki_card_state (schedule_id INTEGER NOT NULL PRIMARY KEY, due DATE, interval INTEGER NOT NULL, "
+        "easiness INTEGER NOT NULL, repetitions INTEGER NOT NULL, lapses INTEGER NOT NULL, suspended BOOLEAN NOT NULL, "
+        "last_log_id INTEGER NOT NULL, redrill_on DATE, fsrs_phase INTEGER, fsrs_due DATETIME)"
+    )
     connection.execute("CREATE INDEX ix_anki_answer_in_log_id ON anki_answer_in (log_id)")
 
 

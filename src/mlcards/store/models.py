@@ -176,9 +176,19 @@ class AnkiNoteText(SQLModel, table=True):
 
 
 class AnkiCardState(SQLModel, table=True):
-    """Each prompt's schedule as last written into its Anki card, so a sync writes only the card
-    states of prompts whose schedule changed since."""
+    """Each prompt's schedule as last written into its Anki card (the schedule's own columns, so
+    comparing them is a cheap scan), so a sync writes only the card states of prompts whose schedule
+    changed since."""
 
     __tablename__ = "anki_card_state"
     schedule_id: int = Field(primary_key=True)
-    state: str
+    due: date | None = None
+    interval: int
+    easiness: int
+    repetitions: int
+    lapses: int
+    suspended: bool
+    last_log_id: int
+    redrill_on: date | None = None
+    fsrs_phase: int | None = None
+    fsrs_due: datetime | None = None

@@ -10,6 +10,7 @@ only through history.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections import defaultdict
@@ -266,11 +267,20 @@ def prompts_of_notes(connection: sqlite3.Connection, guids: Collection[str]) -> 
 
 
 # Everything of a schedule that its Anki card's state is made from (and then some: an answer
-# always moves last_log_id), as one text to compare with the state last written.
-_STATE_SQL = (
-    "printf('%s|%d|%d|%d|%d|%d|%d|%s|%s|%s', s.due, s.interval, s.easiness, s.repetitions, s.lapses, s.suspended, "
-    "s.last_log_id, s.redrill_on, s.fsrs_phase, s.fsrs_due)"
+# always moves last_log_id), as remembered in anki_card_state once written.
+_STATE_COLUMNS = (
+    "due",
+    "interval",
+    "easiness",
+    "repetitions",
+    "lapses",
+    "suspended",
+    "last_log_id",
+    "redrill_on",
+    "fsrs_phase",
+    "fsrs_due",
 )
+_STATE_CHANGED_SQL = " OR ".join(f"a.{column} IS NOT s.{column}" for column in _STATE_COLUMNS)
 
 
 class PromptToSchedule(NamedTuple):
@@ -278,17 +288,17 @@ class PromptToSchedule(NamedTuple):
     deck_id: str
     card_id: str
     schedule: ScheduleRow  # with its review-log rows (Anki counts them as the card's reps)
-    state: str  # what to remember once the card state is written
+    state: tuple[object, ...]  # the schedule's _STATE_COLUMNS, to remember once the card state is written
 
 
 def prompts_with_changed_state(connection: sqlite3.Connection) -> list[int]:
-    """Active prompts of present cards whose schedule changed since its state was last written to Anki."""
+    """Active prompts whose schedule changed since its state was last written to Anki (or never was);
+    `prompts_to_schedule` keeps those of present cards."""
     return [
         schedule_id
         for (schedule_id,) in connection.execute(
-            "SELECT s.id FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
-            f"LEFT JOIN anki_card_state a ON a.schedule_id = s.id WHERE s.active AND c.present AND d.present "
-            f"AND a.state IS NOT {_STATE_SQL}"
+            "SELECT s.id FROM schedule s LEFT JOIN anki_card_state a ON a.schedule_id = s.id "
+            f"WHERE s.active AND (a.schedule_id IS NULL OR {_STATE_CHANGED_SQL})"
         )
     ]
 
@@ -300,7 +310,7 @@ def prompts_to_schedule(connection: sqlite3.Connection, schedule_ids: Collection
     present = "s.active AND c.present AND d.present"
     rows = connection.execute(
         f"SELECT s.id, c.deck_id, c.card_id, s.ordinal, s.repetitions, s.interval, s.easiness, s.due, s.lapses, s.suspended, "
-        f"{_STATE_SQL} FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
+        f"{', '.join(f's.{column}' for column in _STATE_COLUMNS)} FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
         f"WHERE {present}{only}",
         parameters,
     ).fetchall()
@@ -327,15 +337,19 @@ def prompts_to_schedule(connection: sqlite3.Connection, schedule_ids: Collection
                 bool(suspended),
                 tuple(reviews.get(schedule_id, ())),
             ),
-            state,
+            tuple(state),
         )
-        for schedule_id, deck_id, card_id, ordinal, repetitions, interval, easiness, due, lapses, suspended, state in rows
+        for schedule_id, deck_id, card_id, ordinal, repetitions, interval, easiness, due, lapses, suspended, *state in rows
     ]
 
 
-def remember_card_states(connection: sqlite3.Connection, states: Iterable[tuple[int, str]]) -> None:
-    """(prompt, state) pairs now written into the prompts' Anki cards."""
-    connection.executemany("INSERT OR REPLACE INTO anki_card_state (schedule_id, state) VALUES (?, ?)", states)
+def remember_card_states(connection: sqlite3.Connection, states: Iterable[tuple[int, tuple[object, ...]]]) -> None:
+    """(prompt, its schedule's state columns) pairs now written into the prompts' Anki cards."""
+    connection.executemany(
+        f"INSERT OR REPLACE INTO anki_card_state (schedule_id, {', '.join(_STATE_COLUMNS)}) "
+        f"VALUES (?, {', '.join('?' * len(_STATE_COLUMNS))})",
+        ((schedule_id, *state) for schedule_id, state in states),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,9 +363,20 @@ class SyncMarks:
     calendar_origin: str  # the day the copy numbers due dates from (card states are written in its numbers)
     log_id: int  # every answer up to this log id was sent to Anki or came from it
     version: str  # the note renderer the sent notes were made by
+    yaml: str  # the deck files as last synced into the database (`yaml_mark`)
 
 
 _MARKS_KEY = "anki_sync_marks"
+
+
+def yaml_mark(connection: sqlite3.Connection) -> str:
+    """The deck files as the database last took them in (each file's path and digest). Cards change
+    only when a deck sync takes in a changed file (which changes this mark): while it is unchanged,
+    no card's content, identity or presence changed, and the notes need no comparing."""
+    digest = hashlib.sha1()
+    for path, file_digest in connection.execute("SELECT path, digest FROM deck_file ORDER BY path"):
+        digest.update(f"{path}\0{file_digest}\n".encode())
+    return digest.hexdigest()
 
 
 def sync_marks(connection: sqlite3.Connection) -> SyncMarks | None:
