@@ -34,7 +34,7 @@ from mlcards.ankisync.notes_out import (
 )
 from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, sync_target
 from mlcards.config import Settings, SyncSettings
-from mlcards.export.anki import BASIC_MODEL_ID, CLOZE_MODEL_ID, note_guid, package_content
+from mlcards.export.anki import BASIC_MODEL_ID, CLOZE_MODEL_ID, cycle_collector_paused, note_guid, package_content
 from mlcards.export.progress import ScheduledCard
 from mlcards.scheduling.days import current_study_day
 from mlcards.store.counts import latest_answered_day
@@ -112,7 +112,9 @@ def sync_with_anki(
     target = sync_target(sync_settings)
     endpoint = open_endpoint(endpoint_folder(database.path))
     try:
-        return _Sync(database, settings, target, endpoint, now, full, progress or (lambda _stage: None)).run()
+        # A sync that compares everything builds some 10^5 objects that live until it ends and form no cycles.
+        with cycle_collector_paused():
+            return _Sync(database, settings, target, endpoint, now, full, progress or (lambda _stage: None)).run()
     finally:
         endpoint.close()
 
@@ -269,7 +271,9 @@ class _Sync:
         edited = sorted(refs.get(guid, guid) for guid in edited_guids)
         with self.database.transaction() as writing:
             remember_notes_sent(
-                writing, [note._replace(content=pending[note.card_pk].content) for note in notes.sent if note.card_pk is not None]
+                writing,
+                [note._replace(content=pending[note.card_pk].content) for note in notes.sent if note.card_pk is not None],
+                replaced=[guid for guid in sent_guids.values() if guid not in refs],  # moved cards' old GUIDs
             )
         return notes, edited
 
@@ -315,7 +319,7 @@ class _Sync:
             if (found := cards.get((card.guid, card.ord))) is not None and not found.in_filtered_deck
         ]
         with self.database.transaction() as writing:
-            remember_card_states(writing, written)
+            remember_card_states(writing, written, every=last is None)
         return rescheduled
 
     def _pull(self) -> SyncAuth:

@@ -104,6 +104,7 @@ def anki_deck_id(deck_id: str) -> int:
     return _DECK_ID_FLOOR + int.from_bytes(digest[:8], "big") % _DECK_ID_SPAN
 
 
+@lru_cache(maxsize=1 << 16)  # a sync asks for the same notes' GUIDs in several steps
 def note_guid(deck_id: str, card_id: str) -> str:
     """A note's GUID from its identity alone ("/" cannot occur in ids, so pairs never alias)."""
     digest = hashlib.sha256(f"{_ID_NAMESPACE}:note:{deck_id}/{card_id}".encode()).digest()
@@ -127,12 +128,12 @@ def export_anki_package(
 ) -> ExportReport:
     """Write the selected notes to `out_path` (replaced whole, or left untouched on failure)."""
     remove_export_leftovers(out_path)
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         return _export(database, out_path, now, deck, tags, with_progress, day_start_hour, use_cache)
 
 
 @contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
+def cycle_collector_paused() -> Iterator[None]:
     """An export builds some 10^5 objects that live until it ends and form no cycles; full
     collections scanning them again and again took a fifth of a cached export's time."""
     if not gc.isenabled():

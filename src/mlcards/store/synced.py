@@ -194,14 +194,11 @@ def notes_of_cards(connection: sqlite3.Connection, card_pks: Collection[int], ve
     ]
 
 
-def remember_notes_sent(connection: sqlite3.Connection, notes: Iterable[SentNote]) -> None:
-    """These notes are now in the Anki copy as given; a card's note under an older GUID is forgotten."""
-    rows = list(notes)
+def remember_notes_sent(connection: sqlite3.Connection, notes: Iterable[SentNote], replaced: Iterable[str] = ()) -> None:
+    """These notes are now in the Anki copy as given; `replaced` are the GUIDs moved cards' notes had before."""
+    connection.executemany("DELETE FROM anki_note_text WHERE guid = ?", ((guid,) for guid in replaced))
     connection.executemany(
-        "DELETE FROM anki_note_text WHERE card_pk = ? AND guid != ?", [(note.card_pk, note.guid) for note in rows if note.card_pk]
-    )
-    connection.executemany(
-        "INSERT OR REPLACE INTO anki_note_text (guid, fingerprint, card_pk, content) VALUES (?, ?, ?, ?)", rows
+        "INSERT OR REPLACE INTO anki_note_text (guid, fingerprint, card_pk, content) VALUES (?, ?, ?, ?)", notes
     )
 
 
@@ -281,6 +278,12 @@ _STATE_COLUMNS = (
     "fsrs_due",
 )
 _STATE_CHANGED_SQL = " OR ".join(f"a.{column} IS NOT s.{column}" for column in _STATE_COLUMNS)
+# A prompt never answered nor suspended is new in Anki too: no row stands for this state, so a
+# first sync of 10,000 new prompts remembers nothing.
+_NEW_STATE: tuple[object, ...] = (None, 0, 250, 0, 0, 0, 0, None, None, None)
+_NOT_NEW_SQL = " OR ".join(
+    f"s.{column} IS NOT {'NULL' if value is None else value}" for column, value in zip(_STATE_COLUMNS, _NEW_STATE, strict=True)
+)
 
 
 class PromptToSchedule(NamedTuple):
@@ -298,7 +301,7 @@ def prompts_with_changed_state(connection: sqlite3.Connection) -> list[int]:
         schedule_id
         for (schedule_id,) in connection.execute(
             "SELECT s.id FROM schedule s LEFT JOIN anki_card_state a ON a.schedule_id = s.id "
-            f"WHERE s.active AND (a.schedule_id IS NULL OR {_STATE_CHANGED_SQL})"
+            f"WHERE s.active AND (CASE WHEN a.schedule_id IS NULL THEN {_NOT_NEW_SQL} ELSE {_STATE_CHANGED_SQL} END)"
         )
     ]
 
@@ -343,12 +346,23 @@ def prompts_to_schedule(connection: sqlite3.Connection, schedule_ids: Collection
     ]
 
 
-def remember_card_states(connection: sqlite3.Connection, states: Iterable[tuple[int, tuple[object, ...]]]) -> None:
-    """(prompt, its schedule's state columns) pairs now written into the prompts' Anki cards."""
+def remember_card_states(
+    connection: sqlite3.Connection, states: Iterable[tuple[int, tuple[object, ...]]], *, every: bool = False
+) -> None:
+    """(prompt, its schedule's state columns) pairs now written into the prompts' Anki cards; with
+    `every`, these are all the prompts the copy holds (what is remembered of others is dropped)."""
+    written = list(states)
+    if every:
+        connection.execute("DELETE FROM anki_card_state")
+    else:
+        connection.executemany(
+            "DELETE FROM anki_card_state WHERE schedule_id = ?",
+            ((schedule_id,) for schedule_id, state in written if state == _NEW_STATE),
+        )
     connection.executemany(
         f"INSERT OR REPLACE INTO anki_card_state (schedule_id, {', '.join(_STATE_COLUMNS)}) "
         f"VALUES (?, {', '.join('?' * len(_STATE_COLUMNS))})",
-        ((schedule_id, *state) for schedule_id, state in states),
+        ((schedule_id, *state) for schedule_id, state in written if state != _NEW_STATE),
     )
 
 
