@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from anki.scheduler.v3 import CardAnswer
 
+from mlcards.ankisync.summary import describe
 from mlcards.config import Settings
 from mlcards.export.anki import CLOZE_MODEL_ID, note_guid
 from mlcards.review import Answer, ReviewSession
@@ -103,6 +104,7 @@ def test_a_card_removed_from_the_yaml_leaves_the_phone_after_its_answers_are_tak
     assert sync(learner.database, [deck]).cards_removed == 1
     report = learner.sync()
     assert (report.answers_in, report.notes_removed) == (1, 1)
+    assert "1 removed (their cards are gone from the YAML)" in describe(report, learner.server.url)
     assert [row["review_time_ms"] for row in the_log(learner.database)] == [answered_ms]  # kept in mlcards' log
     phone.sync()
     assert phone_guids(phone) == {note_guid(DECK, "heads")}
@@ -146,6 +148,14 @@ def test_a_card_moved_to_another_deck_moves_on_the_phone_with_its_history(
     assert [row[0] for row in phone.revlog("mine.moved", "scale")] == [answered_ms]
 
 
+SCALE_BASIC = """    front: Why are attention logits divided by $\\sqrt{d_k}$?
+    back: To keep the softmax out of saturation.
+"""
+SCALE_CLOZE = """    type: cloze
+    text: Attention logits are divided by {{c1::$\\sqrt{d_k}$}} to keep the softmax out of {{c2::saturation}}.
+"""
+
+
 def test_a_card_turned_from_basic_into_cloze_gets_a_cloze_note_on_the_phone(
     learner: Learner, make_phone, write_deck: WriteDeck
 ) -> None:
@@ -154,16 +164,7 @@ def test_a_card_turned_from_basic_into_cloze_gets_a_cloze_note_on_the_phone(
     learner.sync()
     phone = make_phone()
     phone.sync()
-    deck.write_text(
-        SMALL_DECK.replace(
-            """    front: Why are attention logits divided by $\\sqrt{d_k}$?
-    back: To keep the softmax out of saturation.
-""",
-            """    type: cloze
-    text: Attention logits are divided by {{c1::$\\sqrt{d_k}$}} to keep the softmax out of {{c2::saturation}}.
-""",
-        )
-    )
+    deck.write_text(SMALL_DECK.replace(SCALE_BASIC, SCALE_CLOZE))
     sync(learner.database, [deck])
     report = learner.sync()
     assert (report.notes_retyped, report.notes_added) == (1, 0)
@@ -172,3 +173,23 @@ def test_a_card_turned_from_basic_into_cloze_gets_a_cloze_note_on_the_phone(
     assert model_id == CLOZE_MODEL_ID
     assert phone.collection.card_count() == 4  # c1 and c2 of both cloze cards
     assert learner.sync().notes_retyped == 0
+
+
+def test_a_phone_answer_to_the_old_basic_card_does_not_count_for_the_new_cloze_prompt(both_synced, write_deck: WriteDeck) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    phone.answer(DECK, "scale")  # the basic question, answered before the phone hears of the change
+    phone.sync()
+    sync(learner.database, [write_deck(SMALL_DECK.replace(SCALE_BASIC, SCALE_CLOZE))])
+    report = learner.sync()
+    assert (report.answers_in, report.notes_retyped) == (0, 1)
+    assert the_log(learner.database) == []  # c1 of the new cloze card is still new
+
+
+def test_a_note_deleted_on_the_phone_comes_back_from_the_yaml(both_synced) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    phone.collection.remove_notes([phone.collection.get_card(phone.card_id(DECK, "scale")).nid])  # type: ignore[arg-type]
+    phone.sync()
+    report = learner.sync()
+    assert (report.notes_added, report.notes_rendered) == (1, 1)
+    phone.sync()
+    assert phone_guids(phone) == {note_guid(DECK, "scale"), note_guid(DECK, "heads")}

@@ -43,6 +43,7 @@ from mlcards.store.selection import ExportError
 from mlcards.store.synced import (
     SyncMarks,
     all_prompts,
+    card_kinds_of_notes,
     cards_of_sent_notes,
     forget_answers_out,
     forget_notes,
@@ -97,6 +98,7 @@ class AnkiSyncReport:
 
 
 Progress = Callable[[Stage], None]
+_MODEL_OF_KIND = {"basic": BASIC_MODEL_ID, "cloze": CLOZE_MODEL_ID}
 
 
 def sync_with_anki(
@@ -175,7 +177,11 @@ class _Sync:
         )
         revlog = revlog_of_notes(self.collection, None if last is None else last.since_usn)
         prompts = self._prompts_of(revlog, everything=last is None)
-        answers = new_answers(revlog, prompts, known_among(connection, [row.revlog_id for row in revlog]))
+        # An answer to a note of the type the card had before it turned basic<->cloze answered the old
+        # question, whose prompts are set aside: it must not count for the new prompt of that number.
+        kinds = card_kinds_of_notes(connection, {row.guid for row in revlog})
+        asked = [row for row in revlog if _MODEL_OF_KIND.get(kinds.get(row.guid, ""), row.model_id) == row.model_id]
+        answers = new_answers(asked, prompts, known_among(connection, [row.revlog_id for row in asked]))
         taken = take_in(self.database, answers, self.hour, self.rule, f"anki-sync {self.now.isoformat(timespec='seconds')}")
 
         self.step(Stage.NOTES_OUT)

@@ -223,6 +223,17 @@ def cards_of_sent_notes(connection: sqlite3.Connection) -> dict[str, int]:
     return dict(connection.execute("SELECT guid, card_pk FROM anki_note_text WHERE card_pk IS NOT NULL").fetchall())
 
 
+def card_kinds_of_notes(connection: sqlite3.Connection, guids: Collection[str]) -> dict[str, str]:
+    """Note GUID -> the kind ("basic" or "cloze") of the card it holds now, for the notes mlcards sent."""
+    return dict(
+        connection.execute(
+            "SELECT a.guid, c.kind FROM anki_note_text a JOIN card c ON c.pk = a.card_pk "
+            "WHERE a.guid IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(guids)),),
+        ).fetchall()
+    )
+
+
 def present_card_keys(connection: sqlite3.Connection) -> list[tuple[str, str]]:
     """(deck id, card id) of every card in the YAML now."""
     return connection.execute(
