@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from anki.scheduler.v3 import CardAnswer
 
+from mlcards.ankisync.faults import Stage
 from mlcards.ankisync.summary import describe
 from mlcards.config import Settings
 from mlcards.export.anki import CLOZE_MODEL_ID, note_guid
@@ -80,6 +81,20 @@ def test_a_phone_answer_older_than_the_last_sync_is_still_taken_in(both_synced) 
     report = learner.sync(later)
     assert report.answers_in == 1
     assert answered_ms in [row["review_time_ms"] for row in the_log(learner.database)]
+
+
+def test_a_phone_answer_the_server_got_during_a_sync_is_taken_in_by_the_next(both_synced) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    answered: list[int] = []
+
+    def phone_syncs_meanwhile(stage: Stage) -> None:
+        if stage is Stage.ANSWERS_OUT and not answered:  # after mlcards read the server's changes, before it pushes
+            answered.append(phone.answer(DECK, "scale"))
+            phone.sync()
+
+    assert learner.sync(progress=phone_syncs_meanwhile).answers_in == 0  # the push brings it into the copy, unread
+    assert learner.sync().answers_in == 1
+    assert [row["review_time_ms"] for row in the_log(learner.database)] == answered
 
 
 def test_a_card_removed_from_the_yaml_leaves_the_phone_after_its_answers_are_taken_in(
