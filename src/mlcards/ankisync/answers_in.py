@@ -55,15 +55,16 @@ def revlog_of_notes(collection: AnkiCollection, since_usn: int | None) -> list[A
     """Revlog entries of the collection's cards, oldest first: those the server sent since
     `since_usn` (however old the answers: a phone may sync days after answering), or all when None."""
     since = "" if since_usn is None else " WHERE r.usn >= ?"
-    return [
-        AnkiRevlog(*row)
-        for row in rows_of(
-            collection,
-            "SELECT r.id, r.ease, r.time, r.type, n.guid, c.ord, n.mid FROM revlog r "
-            f"JOIN cards c ON c.id = r.cid JOIN notes n ON n.id = c.nid{since} ORDER BY r.id",
-            *(() if since_usn is None else (since_usn,)),
-        )
-    ]
+    # CROSS JOIN keeps the revlog outermost and no ORDER BY keeps its usn index in use: the collection
+    # has no statistics, and SQLite otherwise walked every card to find the few new entries (5 ms at
+    # 10,000 cards), or every revlog row in id order.
+    rows = rows_of(
+        collection,
+        "SELECT r.id, r.ease, r.time, r.type, n.guid, c.ord, n.mid FROM revlog r "
+        f"CROSS JOIN cards c ON c.id = r.cid CROSS JOIN notes n ON n.id = c.nid{since}",
+        *(() if since_usn is None else (since_usn,)),
+    )
+    return sorted((AnkiRevlog(*row) for row in rows), key=lambda entry: entry.revlog_id)
 
 
 def new_answers(revlog: list[AnkiRevlog], prompts: dict[tuple[str, int], int], known: set[int]) -> list[AnkiAnswer]:

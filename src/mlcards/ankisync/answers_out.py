@@ -69,15 +69,10 @@ def anki_cards(collection: AnkiCollection, guids: Collection[str] | None = None)
     return found
 
 
-def cards_changed_since(collection: AnkiCollection, since_usn: int) -> list[tuple[str, int]]:
-    """(note GUID, ordinal) of the cards the server sent since `since_usn`: answered, rescheduled or
+def cards_changed_since(collection: AnkiCollection, since_usn: int) -> dict[tuple[str, int], AnkiCard]:
+    """The cards the server sent since `since_usn` by (note GUID, ordinal): answered, rescheduled or
     reset in Anki, so their state may no longer be mlcards'."""
-    return [
-        (guid, ordinal)
-        for guid, ordinal in rows_of(
-            collection, "SELECT n.guid, c.ord FROM cards c JOIN notes n ON n.id = c.nid WHERE c.usn >= ?", since_usn
-        )
-    ]
+    return _by_note_and_ordinal(rows_of(collection, f"{_CARDS_SQL} WHERE c.usn >= ?", since_usn))
 
 
 def _by_note_and_ordinal(rows: list[Row]) -> dict[tuple[str, int], AnkiCard]:

@@ -194,8 +194,9 @@ class _Sync:
         outgoing = unsent_answers(connection, 0 if last is None else last.log_id)
         cards = anki_cards(self.collection, {note_guid(answer.deck_id, answer.card_id) for answer in outgoing})
         sent = send_answers(self.collection, outgoing, cards)
-        with self.database.transaction() as writing:
-            remember_answers_out(writing, sent)
+        if sent:
+            with self.database.transaction() as writing:
+                remember_answers_out(writing, sent)
         unsent = {answer.log_id for answer in outgoing} - {log_id for log_id, _ in sent}
         if unsent:  # prompts the copy lacks: looked at again next time
             handled_up_to = min(handled_up_to, min(unsent) - 1)
@@ -316,7 +317,10 @@ class _Sync:
                 new_notes = [note.card_pk for note in notes.sent if note.card_pk is not None]
                 wanted |= set(prompts_of_cards(connection, new_notes))
             prompts = prompts_to_schedule(connection, wanted)
-            cards = anki_cards(self.collection, {note_guid(prompt.deck_id, prompt.card_id) for prompt in prompts})
+            cards = dict(changed_there)
+            needed = {(note_guid(prompt.deck_id, prompt.card_id), prompt.schedule.ordinal - 1) for prompt in prompts}
+            if missing := {guid for guid, ordinal in needed if (guid, ordinal) not in cards}:
+                cards.update(anki_cards(self.collection, missing))
         scheduled = [ScheduledCard(note_guid(p.deck_id, p.card_id), p.schedule.ordinal - 1, p.schedule) for p in prompts]
         rescheduled = send_card_states(self.collection, scheduled, cards, today)
         written = [
