@@ -207,7 +207,7 @@ class _Sync:
 
         self.step(Stage.PUSH)
         self._push(auth)
-        if self.full_done is not None:  # everything up to here is on both sides now
+        if self.full_done is FullSync.UPLOAD:  # the server now holds exactly this copy: later changes come after it
             since_usn = copy_usn(self.collection)
         with self.database.transaction() as writing:
             save_sync_marks(writing, SyncMarks(copy_mark(self.collection), since_usn, origin, handled_up_to, version, yaml))
