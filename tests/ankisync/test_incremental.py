@@ -38,6 +38,14 @@ cards:
 """
 
 
+SCALE_BASIC = """    front: Why are attention logits divided by $\\sqrt{d_k}$?
+    back: To keep the softmax out of saturation.
+"""
+SCALE_CLOZE = """    type: cloze
+    text: Attention logits are divided by {{c1::$\\sqrt{d_k}$}} to keep the softmax out of {{c2::saturation}}.
+"""
+
+
 def phone_guids(phone: Phone) -> set[str]:
     return set(phone.collection.db.list("SELECT guid FROM notes"))
 
@@ -126,6 +134,21 @@ def test_a_card_removed_from_the_yaml_leaves_the_phone_after_its_answers_are_tak
     assert learner.sync().notes_removed == 0  # removed once
 
 
+def test_a_removed_card_put_back_in_the_yaml_returns_to_the_phone_with_its_schedule(both_synced, write_deck: WriteDeck) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    phone.answer(DECK, "scale")
+    phone.sync()
+    learner.sync()
+    sync(learner.database, [write_deck(SMALL_DECK.replace("  - id: scale\n" + SCALE_BASIC, ""))])
+    assert learner.sync().notes_removed == 1
+    phone.sync()
+    sync(learner.database, [write_deck(SMALL_DECK)])
+    report = learner.sync()
+    assert (report.notes_added, report.cards_rescheduled) == (1, 1)
+    phone.sync()
+    assert phone.days_until_due(DECK, "scale") == 1  # mlcards' schedule from the answer it kept
+
+
 def test_a_deck_file_with_a_problem_removes_nothing_from_the_phone(both_synced, write_deck: WriteDeck) -> None:  # type: ignore[no-untyped-def]
     learner, phone = both_synced
     broken = write_deck("id: mine.attention\nname: Mine::Attention\ncards: [\n")  # the same file, now unreadable YAML
@@ -161,14 +184,6 @@ def test_a_card_moved_to_another_deck_moves_on_the_phone_with_its_history(
     card = phone.collection.get_card(phone.card_id("mine.moved", "scale"))  # type: ignore[arg-type]
     assert phone.collection.decks.name(card.did) == "Mine::Moved"
     assert [row[0] for row in phone.revlog("mine.moved", "scale")] == [answered_ms]
-
-
-SCALE_BASIC = """    front: Why are attention logits divided by $\\sqrt{d_k}$?
-    back: To keep the softmax out of saturation.
-"""
-SCALE_CLOZE = """    type: cloze
-    text: Attention logits are divided by {{c1::$\\sqrt{d_k}$}} to keep the softmax out of {{c2::saturation}}.
-"""
 
 
 def test_a_card_turned_from_basic_into_cloze_gets_a_cloze_note_on_the_phone(
