@@ -125,6 +125,7 @@ def bench_mlcards(path: Path, scheduler: str, repeats: int) -> tuple[float, floa
         ),
         "simulation of their later reviews": lambda: forecast.reviews_of_seen(falling, stepper, count_first=False),
         "new-prompt profile (cold)": lambda: forecast.new_prompt_profile(stepper),
+        "most unseen prompts on a card (SQL)": lambda: reads.most_unseen_on_one_card(database.connection),
         "unseen per deck and tag (for cuts)": lambda: (
             reads.unseen_by_deck(database.connection),
             reads.unseen_by_tag(database.connection),

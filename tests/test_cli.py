@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -357,3 +358,116 @@ def test_tags_lists_every_tag_with_its_card_count(home: Path):
     counts = [entry["cards"] for entry in json.loads(listed.stdout)]
     assert counts == sorted(counts, reverse=True)
     assert "card(s)" in run(home, "tags").stdout
+
+
+# --- review --extra-new / --ahead, in a real terminal (a pseudo-terminal the test reads) --------------
+
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+class Terminal:
+    """`mlcards ARGS` running in a 100x30 pseudo-terminal: what it draws is read as plain text."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self.controller, device = pty.openpty()
+        fcntl.ioctl(device, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        environment = {key: value for key, value in os.environ.items() if not key.startswith(("MLCARDS_", "XDG_"))} | {
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "HOME": str(home),
+            "TERM": "xterm-256color",
+        }
+        # All three on the terminal: Textual draws on standard error.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mlcards", *args], stdin=device, stdout=device, stderr=device, env=environment
+        )
+        os.close(device)
+        self.seen = ""
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0 and self.process.poll() is None, f"never saw {text!r}; the screen showed:\n{self.seen[-2000:]}"
+            if select.select([self.controller], [], [], min(remaining, 1))[0]:
+                self.seen += _ESCAPE_SEQUENCE.sub("", os.read(self.controller, 65536).decode("utf-8", "replace"))
+
+    def press(self, keys: str) -> None:
+        os.write(self.controller, keys.encode())
+
+    def quit(self) -> int:
+        import select
+        import time
+
+        self.press("\x11")  # ctrl+q
+        deadline = time.monotonic() + 60
+        while self.process.poll() is None and time.monotonic() < deadline:  # read on, so its last writes never block
+            if select.select([self.controller], [], [], 0.2)[0]:
+                try:
+                    self.seen += _ESCAPE_SEQUENCE.sub("", os.read(self.controller, 65536).decode("utf-8", "replace"))
+                except OSError:  # the terminal closed with the process
+                    break
+        code = self.process.wait(timeout=10)
+        os.close(self.controller)
+        assert "Traceback" not in self.seen
+        return code
+
+
+def write_config(home: Path, text: str) -> None:
+    config = home / "config" / "mlcards" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text, encoding="utf-8")
+
+
+def test_review_extra_new_learns_that_many_new_prompts_beyond_todays_limit(home: Path):
+    write_config(home, "new_cards_per_day = 0\n")
+    terminal = Terminal(home, "review", "--extra-new", "3")
+    terminal.wait_for("new · 3 left")
+    terminal.press(" ")
+    terminal.wait_for("3 Good")
+    terminal.press("3")
+    terminal.wait_for("new · 2 left")
+    assert terminal.quit() == 0
+    assert [row["kind"] for row in rows(default_db(home), "SELECT kind FROM review_log")] == ["new"]
+
+
+def test_review_ahead_reviews_what_comes_due_in_the_next_days(home: Path):
+    from datetime import datetime
+
+    from mlcards.collection import open_collection
+    from mlcards.review import Answer, ReviewSession
+
+    write_config(home, "new_cards_per_day = 2\n")
+    assert run(home, "status").returncode == 0  # creates the database with the shipped decks
+    collection = open_collection(default_db(home), home / "config" / "mlcards" / "config.toml")
+    now = datetime.now().astimezone()
+    session = ReviewSession(collection.database, collection.settings, now)
+    while session.current is not None:
+        session.answer(Answer.GOOD, now)  # two new prompts, due tomorrow
+    collection.close()
+    terminal = Terminal(home, "review", "--ahead", "3")
+    terminal.wait_for("review · 2 left")
+    assert terminal.quit() == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--extra-new", "0"], "argument --extra-new: '0' is not a whole number from 1 to 1000"),
+        (["--extra-new", "ten"], "argument --extra-new: 'ten' is not a whole number from 1 to 1000"),
+        (["--ahead", "400"], "argument --ahead: '400' is not a whole number from 1 to 365"),
+        (["--cram", "--ahead", "3"], "--extra-new and --ahead go with a normal review"),
+    ],
+)
+def test_review_extra_new_and_ahead_refuse_what_they_cannot_do(home: Path, arguments: list[str], message: str):
+    result = run(home, "review", *arguments)
+    assert result.returncode == 2
+    assert message in result.stderr

@@ -1,4 +1,4 @@
-"""The FSRS parameters in the settings file: read only when sound, written keeping the learner's lines."""
+"""The settings file: the template `mlcards config --init` writes, a clear error for each bad value, and the FSRS parameters (read only when sound, written keeping the learner's lines)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlcards.config import TEMPLATE, ConfigError, Settings, load_settings, save_fsrs_parameters
+from mlcards.new_order import NewOrder, NewPromptOrder
 from mlcards.scheduling.fitting import DEFAULT
 
 FITTED = tuple(round(value * 1.05, 4) for value in DEFAULT)  # as a fit might give: near the defaults, within FSRS's ranges
@@ -95,3 +96,37 @@ def test_parameters_saved_into_a_file_with_a_sync_table_stay_top_level_settings(
     text = config.read_text(encoding="utf-8")
     assert text.endswith("]\n" + sync_table)  # the note and the key went in above the table
     assert load_settings(config).fsrs_parameters == FITTED
+
+
+def settings_from(tmp_path: Path, text: str) -> Settings:
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    return load_settings(config)
+
+
+def test_the_template_reads_back_as_the_defaults(tmp_path: Path):
+    assert settings_from(tmp_path, TEMPLATE) == Settings()
+
+
+def test_new_prompts_are_interleaved_unless_the_deck_order_is_chosen(tmp_path: Path):
+    assert Settings().new_prompt_order() == NewPromptOrder(NewOrder.INTERLEAVED, ())
+    chosen = settings_from(tmp_path, 'new_order = "deck"\nnew_deck_priority = ["Core::Probability and Statistics", "ml"]\n')
+    assert chosen.new_prompt_order() == NewPromptOrder(NewOrder.DECK, ("Core::Probability and Statistics", "ml"))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('new_order = "random"', "'new_order' must be one of 'interleaved', 'deck', got 'random'"),
+        ('new_deck_priority = "Core"', "'new_deck_priority' must be a list of deck names or ids, such as"),
+        ("new_deck_priority = [3]", "'new_deck_priority' entry 1 must be a deck name or id in quotes"),
+        ('new_deck_priority = ["Core", " "]', "'new_deck_priority' entry 2 must be a deck name or id in quotes"),
+        ('new_deck_priority = ["Core\\u001b[31m"]', "entry 1 holds a control character (Core⟨U+001B⟩[31m)"),
+    ],
+)
+def test_a_bad_new_prompt_setting_names_the_file_the_setting_and_the_fix(tmp_path: Path, line: str, message: str):
+    with pytest.raises(ConfigError) as raised:
+        settings_from(tmp_path, line + "\n")
+    assert str(raised.value).startswith(f"{tmp_path / 'config.toml'}: ")
+    assert message in str(raised.value)
+    assert "\x1b" not in str(raised.value)

@@ -29,7 +29,7 @@ def v1_database(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(params=[1, 2, 3, 4, 5])
+@pytest.fixture(params=[1, 2, 3, 4, 5, 6])
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, int]:
     """A copy of a collection as each earlier schema version wrote it (tests/fixtures/make_schema_fixture.py)."""
     target = tmp_path / "mlcards.sqlite3"
@@ -132,3 +132,11 @@ def test_an_upgraded_database_has_the_same_shape_as_a_new_one(old_database: tupl
     fresh = tmp_path / "fresh" / "mlcards.sqlite3"
     open_database(fresh).close()
     assert schema_shape(path) == schema_shape(fresh)
+
+
+def test_the_upgrade_gives_every_prompt_its_cards_file_position(old_database: tuple[Path, int]):
+    path, _ = old_database
+    open_database(path).close()
+    mismatched = "SELECT count(*) AS n FROM schedule s JOIN card c ON c.pk = s.card_pk WHERE s.position != c.position"
+    assert rows(path, mismatched) == [{"n": 0}]
+    assert rows(path, "SELECT count(DISTINCT position) AS n FROM schedule") == [{"n": 4}]  # the legacy deck's four cards

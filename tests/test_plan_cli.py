@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from mlcards.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, EXIT_USAGE, main
+from mlcards.planning.plan import sibling_days
+from mlcards.store.plan import most_unseen_on_one_card
 
 
 class Run:
@@ -97,11 +101,14 @@ def test_status_json_carries_the_scheduler_and_the_whole_interview_object(run: R
     interview = status["interview"]
     assert set(interview) == {
         "left_out", "date", "days_left", "passed", "readiness", "readiness_by_deck", "unseen", "first_seen_days_before",
-        "first_seen_by", "new_per_day", "budget", "budget_ok", "sustainable_new_per_day", "shortfall", "cuts", "forecast",
+        "first_seen_by", "seen_by", "new_per_day", "budget", "budget_ok", "sustainable_new_per_day", "shortfall", "cuts", "forecast",
     }  # fmt: skip
     assert (interview["date"], interview["days_left"], interview["first_seen_by"]) == (in_days(90), 90, in_days(83))
     assert interview["unseen"] == status["totals"]["new"]
-    assert interview["new_per_day"] == -(-interview["unseen"] // 84)  # spread evenly over the 84 days up to the deadline
+    # Spread evenly over the 84 days up to the deadline, less a day for each later prompt of the card with most.
+    with closing(sqlite3.connect(run.database)) as connection:
+        spacing = sibling_days(most_unseen_on_one_card(connection))
+    assert interview["new_per_day"] == -(-interview["unseen"] // (84 - spacing))
     assert 0 <= interview["readiness"] <= 1 and interview["budget_ok"] is True and interview["cuts"] == []
     by_deck = {entry["deck"]: entry for entry in interview["readiness_by_deck"]}
     assert by_deck["Core::Probability and Statistics"]["seen"] == 0
@@ -171,3 +178,32 @@ def test_leaving_out_what_does_not_exist_is_refused(run: Run, given: str, expect
     code, _, err = run("plan", "--interview", in_days(60), "--leave-out", given)
     assert code == EXIT_PROBLEMS and expected in err
     assert not run.config.exists()  # nothing saved, the date neither
+
+
+def test_status_shows_the_workload_forecast_without_a_date_too(run: Run):
+    code, out, _ = run("status")
+    assert code == EXIT_OK and "Workload, next 30 days (simulated under SM-2)" in out
+    status = json.loads(run("status", "--json")[1])
+    assert status["interview"] is None
+    assert [day["new"] for day in status["forecast"]][:3] == [20, 20, 20]  # new_cards_per_day while unseen prompts last
+
+
+def test_a_date_that_has_passed_claims_no_readiness_and_no_shortfall(run: Run):
+    run.config.write_text(f"interview_date = {in_days(-3)}\n", encoding="utf-8")
+    code, out, _ = run("status")
+    assert code == EXIT_OK and f"Interview {in_days(-3)} has passed." in out and "readiness" not in out.lower()
+    interview = json.loads(run("status", "--json")[1])["interview"]
+    assert (interview["readiness"], interview["readiness_by_deck"], interview["shortfall"], interview["budget_ok"]) == (
+        None,
+        [],
+        0,
+        True,
+    )
+
+
+def test_a_date_closer_than_first_seen_days_before_plans_to_its_eve_and_says_so(run: Run):
+    code, out, _ = run("plan", "--interview", in_days(5))
+    assert code == EXIT_OK
+    assert f"The first-seen deadline ({in_days(-2)}, 7 days before) has passed" in out
+    assert in_days(-2) not in out.split("has passed", 1)[1]  # no budget line aims at a day already gone
+    assert json.loads(run("status", "--json")[1])["interview"]["seen_by"] == in_days(4)

@@ -305,3 +305,48 @@ def test_a_clock_set_back_neither_hides_due_cards_nor_dates_answers_before_earli
     logs = rows(five_cards.path, "SELECT study_day, interval_after, due_after FROM review_log ORDER BY id")
     assert [log["study_day"] for log in logs] == ["2026-03-09", "2026-03-09", "2026-03-10", "2026-03-10"]
     assert all(log["interval_after"] > 0 and log["due_after"] > log["study_day"] for log in logs)
+
+
+def test_extra_new_prompts_are_real_answers_that_count_as_todays_new_ones(five_cards: Database):
+    from mlcards.store.counts import answered_by_kind
+
+    limit = Settings(new_cards_per_day=2)
+    first = ReviewSession(five_cards, limit, MONDAY)
+    while first.current:
+        first.answer(Answer.GOOD, MONDAY)
+    done = ReviewSession(five_cards, limit, MONDAY)
+    assert done.remaining == 0 and done.new_limit_reached
+    assert (done.more_to_study().unseen, done.more_to_study().due_ahead) == (3, 2)
+    extra = ReviewSession(five_cards, limit, MONDAY, extra_new=2)
+    assert [(prompt.card_id, prompt.is_new) for prompt in extra.queued] == [("c3", True), ("c4", True)]
+    while extra.current:
+        extra.answer(Answer.GOOD, MONDAY)
+    assert answered_by_kind(five_cards, MONDAY.date()) == {"new": 4}
+    assert ReviewSession(five_cards, limit, MONDAY).remaining == 0  # today's limit stays used up
+    tuesday = ReviewSession(five_cards, limit, MONDAY + timedelta(days=1))
+    assert sum(prompt.is_new for prompt in tuesday.queued) == 1  # tomorrow's limit is whole: c5, the last one
+
+
+def test_reviewing_ahead_shows_what_comes_due_in_the_next_days_earliest_first(five_cards: Database):
+    monday = ReviewSession(five_cards, Settings(new_cards_per_day=2), MONDAY)
+    monday.answer(Answer.GOOD, MONDAY)
+    monday.answer(Answer.GOOD, MONDAY)  # c1 and c2 are due on Tuesday
+    ahead = ReviewSession(five_cards, Settings(new_cards_per_day=2), MONDAY, ahead_days=1)
+    assert [(prompt.card_id, prompt.is_new) for prompt in ahead.queued] == [("c1", False), ("c2", False)]
+    result = ahead.answer(Answer.GOOD, MONDAY)  # c1, a day early: a real review
+    assert result.due == date(2026, 3, 15)
+    assert rows(five_cards.path, "SELECT kind, study_day, due_before FROM review_log ORDER BY id DESC LIMIT 1") == [
+        {"kind": "review", "study_day": "2026-03-09", "due_before": "2026-03-10"}
+    ]
+    week = ReviewSession(five_cards, Settings(new_cards_per_day=2), MONDAY, ahead_days=7)
+    assert [prompt.card_id for prompt in week.queued] == ["c2", "c1"]  # due Tuesday, then Sunday
+    assert [prompt.card_id for prompt in ReviewSession(five_cards, Settings(), MONDAY, ahead_days=1).queued][-1:] == ["c2"]
+    assert week.more_to_study(ahead_days=7).due_ahead == 2
+
+
+def test_what_is_left_is_counted_in_the_sessions_decks_and_tags(database: Database, write_deck: WriteDeck):
+    write_deck(deck_yaml("a", "ML::Vision", 3, "[cv]"), "a.yaml")
+    sync(database, [write_deck(deck_yaml("c", "Algorithms", 4, "[algo]"), "c.yaml").parent])
+    assert ReviewSession(database, Settings(), MONDAY).more_to_study().unseen == 7
+    assert ReviewSession(database, Settings(), MONDAY, ReviewFilter(deck="ML")).more_to_study().unseen == 3
+    assert ReviewSession(database, Settings(), MONDAY, ReviewFilter(tags=("algo",))).more_to_study().unseen == 4

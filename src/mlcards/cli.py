@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import choose_deck
 from mlcards.paths import default_config_path, default_database_path
-from mlcards.plan_report import plan_json, plan_lines
+from mlcards.plan_report import forecast_json, plan_json, plan_lines, workload_lines
 from mlcards.planning.plan import interview_date_problem
 from mlcards.store.backup import (
     backup_dir,
@@ -39,7 +39,7 @@ from mlcards.store.filters import selected_deck_ids, tag_in_use
 from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
-from mlcards.study_plan import interview_plan
+from mlcards.study_plan import interview_plan, workload
 from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
@@ -100,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--deck", help="only this deck and its subdecks: a name or id, any case, or a unique prefix")
     review.add_argument("--tag", action="append", default=[], help="only cards with this tag (repeatable)")
     review.add_argument("--cram", action="store_true", help="review regardless of due dates; the schedule is not touched")
+    review.add_argument(
+        "--extra-new",
+        type=_whole_number(1, 1_000),
+        default=0,
+        metavar="N",
+        help="also learn N new prompts beyond today's (new_cards_per_day, or the interview plan's quota); real answers, counted as today's new prompts",
+    )
+    review.add_argument(
+        "--ahead",
+        type=_whole_number(1, 365),
+        default=0,
+        metavar="DAYS",
+        help="also review prompts due in the next DAYS days, earliest first (at most reviews_per_day of them)",
+    )
 
     export = commands.add_parser("export", help="write an Anki package (.apkg); re-importing it updates notes in place")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.apkg", help="the package to write")
@@ -152,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_date.add_argument("--clear", action="store_true", help="remove the interview date: new_cards_per_day applies again")
     plan.add_argument(
         "--first-seen-days",
-        type=_days_before,
+        type=_whole_number(1, MOST_FIRST_SEEN_DAYS),
         metavar="N",
         help="see every prompt for the first time at least N days before the date (default 7; saved)",
     )
@@ -168,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
         "optimize", help="fit FSRS's parameters to your review log, compare them with the defaults, and keep them"
     )
     optimize.add_argument("--dry-run", action="store_true", help="fit and report, keep nothing")
-    optimize.add_argument("--deck", help="fit on the answers of this deck (name or id) and its subdecks only")
+    optimize.add_argument(
+        "--deck",
+        help="fit on the answers of this deck (name or id) and its subdecks only; the one set kept then schedules every deck",
+    )
 
     config = commands.add_parser("config", help="show the settings and where they live")
     config.add_argument("--init", action="store_true", help="write a commented settings file if there is none")
@@ -203,7 +220,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "cram", False) and (args.extra_new or args.ahead):
+        parser.error("--cram reviews everything without touching the schedule; --extra-new and --ahead go with a normal review")
     database_path: Path = args.db or default_database_path()
     config_path: Path = args.config or default_config_path()
     if args.command == "check":
@@ -350,6 +370,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
             tags=tuple(getattr(args, "tag", ())),
             cram=getattr(args, "cram", False),
             sync_problems=report.problems,
+            extra_new=getattr(args, "extra_new", 0),
+            ahead_days=getattr(args, "ahead", 0),
         )
         if exit_code != EXIT_OK:
             return exit_code
@@ -373,10 +395,15 @@ def _confirm(question: str, out: TextIO) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _days_before(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MOST_FIRST_SEEN_DAYS:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days from 1 to {MOST_FIRST_SEEN_DAYS}")
-    return int(text)
+def _whole_number(least: int, most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in [least, most], else a message saying so."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not least <= int(text) <= most:
+            raise argparse.ArgumentTypeError(f"'{visible_line(text)}' is not a whole number from {least} to {most}")
+        return int(text)
+
+    return parse
 
 
 def _day(text: str) -> date:
@@ -632,6 +659,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     done, days = answered_on(collection.database, today), streak(collection.database, today)
     due_now, new_now = collection.review_now(now)
     plan = interview_plan(collection.database, collection.settings, now, today)
+    work = plan.forecast if plan is not None else workload(collection.database, collection.settings, now, today)
     if as_json:
         payload = {
             "today": today.isoformat(),
@@ -653,6 +681,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
             ],
             "totals": {key: sum(getattr(c, key) for c in counts) for key in ("new", "learning", "due", "total", "suspended")},
             "interview": None if plan is None else plan_json(plan, collection.settings.interview_leave_out),
+            "forecast": forecast_json(work, today),  # the plan's with a date, else new_cards_per_day's
         }
         json.dump(payload, out, indent=2)
         out.write("\n")
@@ -668,10 +697,13 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
     planned = " (planned for the interview)" if plan is not None and not plan.passed else " (new prompts are limited per day)"
     print(f"A review now shows {due_now} due and {new_now} new prompt(s){planned}.", file=out)
+    print("", file=out)
     if plan is not None:
-        print("", file=out)
-        for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):
-            print(line, file=out)
+        lines = plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out)
+    else:
+        lines = workload_lines(work, today, collection.settings.scheduler, collection.settings.reviews_per_day)
+    for line in lines:
+        print(line, file=out)
 
 
 def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:

@@ -46,9 +46,7 @@ class Collection:
         would build, so daily limits, buried prompts and held-back cloze siblings are included."""
         from mlcards.review import ReviewSession
 
-        queue = ReviewSession(self.database, self.settings, now).queued
-        due = sum(1 for prompt in queue if not prompt.is_new or prompt.redrill)
-        return due, len(queue) - due
+        return ReviewSession(self.database, self.settings, now).due_and_new()
 
     def deck_roots(self) -> list[Path]:
         return [shipped_decks_dir(), *registered_paths(self.database)]

@@ -14,8 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from mlcards.new_order import NewOrder, NewPromptOrder
 from mlcards.scheduling.fsrs_rule import FSRSSettings, scheduler_for
 from mlcards.scheduling.rule import SCHEDULERS, RuleSettings
+from mlcards.visible import UNSAFE_IN_A_LINE, visible_line
 
 
 class ConfigError(Exception):
@@ -37,6 +39,8 @@ class Settings:
     interview_date: date | None = None  # `mlcards plan --interview`: new prompts are planned to this date
     first_seen_days_before: int = 7  # the plan shows every prompt for the first time this many days before it
     interview_leave_out: tuple[str, ...] = ()  # `plan --leave-out`: deck names (with subdecks) and tag:NAME the plan skips
+    new_order: str = "interleaved"  # new prompts across decks, each in proportion to what it has left; or "deck" by deck
+    new_deck_priority: tuple[str, ...] = ()  # decks whose new prompts come first, in this order
 
     def rule(self) -> RuleSettings:
         """The answer rule these settings choose."""
@@ -49,8 +53,17 @@ class Settings:
         )
         return RuleSettings(scheduler="fsrs" if self.scheduler == "fsrs" else "sm2", fsrs=fsrs)
 
+    def new_prompt_order(self) -> NewPromptOrder:
+        return NewPromptOrder(NewOrder(self.new_order), self.new_deck_priority)
 
-_CHOICES: dict[str, tuple[str, ...]] = {"theme": ("dark", "light"), "scheduler": SCHEDULERS}
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "theme": ("dark", "light"),
+    "scheduler": SCHEDULERS,
+    "new_order": tuple(order.value for order in NewOrder),
+}
+_DECK_LISTS = ("new_deck_priority",)
+_MOST_DECKS_LISTED = 1_000
 _FRACTIONS: dict[str, tuple[float, float]] = {"desired_retention": (0.7, 0.99)}
 _STEP_LISTS = ("learning_steps", "relearning_steps")
 _MOST_STEPS = 10
@@ -86,6 +99,9 @@ desired_retention = 0.9   # FSRS: show a prompt when its predicted recall falls 
 learning_steps = ["1m", "10m"]   # FSRS: same-day steps for a new prompt (m, h or d)
 relearning_steps = ["10m"]       # FSRS: same-day steps after a forgotten review
 first_seen_days_before = 7 # with an interview date (mlcards plan --interview YYYY-MM-DD): see every prompt by this many days before it
+new_order = "interleaved" # new prompts drawn across decks in proportion to what each has left; "deck": deck by deck
+new_deck_priority = []    # decks whose new prompts come first, in this order: names (with their subdecks) or ids,
+                          # any case, e.g. ["Core::Probability and Statistics", "ML::LLM Inference"]
 """
 
 
@@ -182,6 +198,9 @@ def load_settings(path: Path) -> Settings:
                 )
             values[key] = tuple(value)
             continue
+        if key in _DECK_LISTS:
+            values[key] = _deck_list(path, key, value)
+            continue
         if key in _CHOICES:
             if value not in _CHOICES[key]:
                 raise ConfigError(f"{path}: '{key}' must be one of {', '.join(map(repr, _CHOICES[key]))}, got {value!r}")
@@ -192,6 +211,24 @@ def load_settings(path: Path) -> Settings:
             raise ConfigError(f"{path}: '{key}' must be a whole number from {low} to {high}, got {value!r}")
         values[key] = value
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _deck_list(path: Path, key: str, value: object) -> tuple[str, ...]:
+    example = '["Core::Probability and Statistics", "ML"]'
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: '{key}' must be a list of deck names or ids, such as {example}; got {value!r}")
+    if len(value) > _MOST_DECKS_LISTED:
+        raise ConfigError(f"{path}: '{key}' lists {len(value)} decks; at most {_MOST_DECKS_LISTED} can be listed")
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, str) or not entry.strip():
+            raise ConfigError(
+                f"{path}: '{key}' entry {number} must be a deck name or id in quotes, such as {example}; got {entry!r}"
+            )
+        if UNSAFE_IN_A_LINE.search(entry):
+            raise ConfigError(
+                f"{path}: '{key}' entry {number} holds a control character ({visible_line(entry)}); deck names and ids have none"
+            )
+    return tuple(value)
 
 
 FSRS_PARAMETER_COUNT = 21  # FSRS-6: w0..w20, as py-fsrs 6 and fsrs-rs read them

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import shlex
-from datetime import timedelta
+from datetime import date, timedelta
 
+from mlcards.planning.forecast import Forecast
 from mlcards.planning.plan import InterviewPlan
 from mlcards.visible import visible_line
 
@@ -24,10 +25,14 @@ def sparkline(values: list[int]) -> str:
 
 
 def headline(plan: InterviewPlan) -> str:
-    if plan.passed:
-        when = "is today" if plan.days_left == 0 else "has passed"
+    if plan.days_left < 0:  # what was known on a past day is not in today's schedule: no readiness for it
         return (
-            f"Interview {plan.interview.isoformat()} {when}: readiness {percent(plan.readiness)}. New prompts are back to "
+            f"Interview {plan.interview.isoformat()} has passed. New prompts are back to new_cards_per_day; "
+            "'mlcards plan --interview YYYY-MM-DD' sets the next one, 'mlcards plan --clear' removes the date."
+        )
+    if plan.passed:
+        return (
+            f"Interview {plan.interview.isoformat()} is today: readiness {percent(plan.readiness)}. New prompts are back to "
             "new_cards_per_day; 'mlcards plan --clear' removes the date."
         )
     return (
@@ -55,7 +60,7 @@ def budget_lines(plan: InterviewPlan) -> list[str]:
     if plan.budget_ok:
         return []
     lines = [
-        f"Over budget: seeing all {plan.unseen} unseen prompts by {plan.first_seen_by.isoformat()} takes {plan.new_per_day} "
+        f"Over budget: seeing all {plan.unseen} unseen prompts by {plan.seen_by.isoformat()} takes {plan.new_per_day} "
         f"new a day, but your reviews leave room for about {plan.sustainable} a day within reviews_per_day = {plan.budget}"
         + (f": about {plan.shortfall} would still be unseen then." if plan.shortfall else ".")
     ]
@@ -68,6 +73,26 @@ def budget_lines(plan: InterviewPlan) -> list[str]:
     return lines
 
 
+def workload_lines(work: Forecast, today: date, scheduler: str, budget: int) -> list[str]:
+    """The 30-day workload forecast in two lines: totals, the busiest day, and a sparkline."""
+    days = len(work.new)
+    totals = [work.total(day) for day in range(days)]
+    busiest = max(range(days), key=lambda day: totals[day])
+    return [
+        f"Workload, next {days} days (simulated under {'FSRS' if scheduler == 'fsrs' else 'SM-2'}): "
+        f"{sum(work.reviews(day) for day in range(days))} reviews and {sum(work.new)} new prompts; "
+        f"busiest {(today + timedelta(days=busiest)).isoformat()} with {totals[busiest]} (budget {budget} a day)",
+        f"  {sparkline(totals)}",
+    ]
+
+
+def forecast_json(work: Forecast, today: date) -> list[dict[str, object]]:
+    return [
+        {"day": (today + timedelta(days=day)).isoformat(), "reviews": work.reviews(day), "new": work.new[day]}
+        for day in range(len(work.new))
+    ]
+
+
 def plan_lines(plan: InterviewPlan, scheduler: str, left_out: tuple[str, ...] = ()) -> list[str]:
     """The plan as `mlcards plan` and `mlcards status` print it (`scheduler`: the active rule's name;
     `left_out`: the decks and tags it leaves out)."""
@@ -78,16 +103,8 @@ def plan_lines(plan: InterviewPlan, scheduler: str, left_out: tuple[str, ...] = 
     if not plan.passed:
         lines.append(new_prompts_line(plan))
         lines.extend(budget_lines(plan))
-        days = len(plan.forecast.new)
-        totals = [plan.forecast.total(day) for day in range(days)]
-        busiest = max(range(days), key=lambda day: totals[day])
-        lines.append(
-            f"Workload, next {days} days (simulated under {'FSRS' if scheduler == 'fsrs' else 'SM-2'}): "
-            f"{sum(plan.forecast.reviews(day) for day in range(days))} reviews and {sum(plan.forecast.new)} new prompts; "
-            f"busiest {(plan.today + timedelta(days=busiest)).isoformat()} with {totals[busiest]} (budget {plan.budget} a day)"
-        )
-        lines.append(f"  {sparkline(totals)}")
-    if plan.areas:
+    lines.extend(workload_lines(plan.forecast, plan.today, scheduler, plan.budget))
+    if plan.areas and plan.days_left >= 0:
         lines.append("Readiness by deck:")
         width = max(len(visible_line(area.area)) for area in plan.areas)
         for area in plan.areas:
@@ -99,28 +116,27 @@ def plan_lines(plan: InterviewPlan, scheduler: str, left_out: tuple[str, ...] = 
 
 def plan_json(plan: InterviewPlan, left_out: tuple[str, ...] = ()) -> dict[str, object]:
     """The `interview` object of `mlcards status --json` (README: "status --json")."""
-    forecast = plan.forecast
     return {
         "left_out": list(left_out),
         "date": plan.interview.isoformat(),
         "days_left": plan.days_left,
         "passed": plan.passed,
-        "readiness": round(plan.readiness, 4),
+        # None once the date has passed: today's schedule cannot say what was known on that day.
+        "readiness": round(plan.readiness, 4) if plan.days_left >= 0 else None,
         "readiness_by_deck": [
             {"deck": area.area, "prompts": area.prompts, "seen": area.seen, "readiness": round(area.readiness, 4)}
             for area in plan.areas
+            if plan.days_left >= 0
         ],
         "unseen": plan.unseen,
         "first_seen_days_before": plan.first_seen_days_before,
         "first_seen_by": plan.first_seen_by.isoformat(),
+        "seen_by": plan.seen_by.isoformat(),  # first_seen_by, or the interview's eve once that has passed
         "new_per_day": 0 if plan.passed else plan.new_per_day,
         "budget": plan.budget,
         "budget_ok": plan.budget_ok,
         "sustainable_new_per_day": plan.sustainable,
         "shortfall": plan.shortfall,
         "cuts": [{"kind": cut.kind, "name": cut.name, "unseen": cut.unseen} for cut in plan.cuts],
-        "forecast": [
-            {"day": (plan.today + timedelta(days=day)).isoformat(), "reviews": forecast.reviews(day), "new": forecast.new[day]}
-            for day in range(len(forecast.new))
-        ],
+        "forecast": forecast_json(plan.forecast, plan.today),
     }

@@ -25,10 +25,11 @@ from mlcards.store.history import AnsweredElsewhere, cached_state, record_answer
 from mlcards.store.plan import without_left_out
 from mlcards.study_plan import new_limit
 
-__all__ = ["Answer", "AnsweredElsewhere", "QueuedPrompt", "ReviewFilter", "ReviewSession"]
+__all__ = ["Answer", "AnsweredElsewhere", "MoreToStudy", "QueuedPrompt", "ReviewFilter", "ReviewSession"]
 
 REDRILL_GAP = 3  # cards shown before a failed card comes back, so the answer is not still on screen
 NEW_CANDIDATES_PER_SLOT = 4  # new prompts read per daily slot, so skipped siblings still leave the slots full
+AHEAD_DAYS = 7  # the days ahead counted when today's work is done, and reviewed ahead unless asked otherwise
 
 
 class Answer(IntEnum):
@@ -56,6 +57,16 @@ class NextStep:
 
 
 @dataclass(frozen=True, slots=True)
+class MoreToStudy:
+    """What is left beyond today's queue, for offering more once it is done."""
+
+    unseen: int  # prompts never answered (today's limit and held-back siblings aside)
+    due_ahead: int  # reviews due in the next `ahead_days` days
+    ahead_days: int
+    new_limit_reached: bool  # today's new answers used up new_cards_per_day (or, with an interview date, the plan's quota)
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerResult:
     log_id: int | None  # None in cram mode, which writes nothing
     state: sm2.SM2State
@@ -72,11 +83,18 @@ class ReviewSession:
         review_filter: ReviewFilter = ReviewFilter(),
         cram: bool = False,
         seed: int | None = None,
+        extra_new: int = 0,
+        ahead_days: int = 0,
     ) -> None:
+        """`extra_new`: new prompts beyond today's limit (real answers: they count as today's new
+        ones). `ahead_days`: also review what comes due in that many days, earliest first."""
         self.database = database
         self.settings = settings
         self.filter = review_filter
         self.cram = cram
+        self.extra_new = extra_new
+        self.ahead_days = ahead_days
+        self.new_limit_reached = False
         self.session_id = uuid.uuid4().hex  # names this window's answers in the log
         self.today = current_study_day(now, settings.day_start_hour, latest_answered_day(database.connection))
         self.rule = settings.rule()
@@ -99,14 +117,56 @@ class ReviewSession:
             repeats = queue.learning(connection, chosen, self.today)
             done = answered_by_kind(self.database, self.today)
             reviews = queue.due(connection, chosen, self.today, max(0, self.settings.reviews_per_day - done.get("review", 0)))
+            # Reviewing ahead was asked for: today's review limit has no say, it only caps the session.
+            ahead = (
+                queue.ahead(connection, chosen, self.today, self.ahead_days, self.settings.reviews_per_day)
+                if self.ahead_days
+                else []
+            )
             planned = new_limit(connection, self.settings, self.today, done.get("review", 0) + len(reviews))
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0)) if planned is None else planned
             self.planned_for = None if planned is None else self.settings.interview_date
-            if planned is not None:  # the plan's new prompts leave out what it leaves out
-                chosen = without_left_out(chosen, self.settings.interview_leave_out)
-            candidates = queue.new(connection, chosen, self.today, new_room * NEW_CANDIDATES_PER_SLOT)
-        new = _without_siblings(candidates, {(card.deck_id, card.card_id) for card in [*repeats, *reviews]})[:new_room]
-        return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new)
+            self.new_limit_reached = new_room == 0
+            order = self.settings.new_prompt_order()
+            # The plan's new prompts leave out what it leaves out. Extra ones asked for (m, --extra-new)
+            # do too, unless the learner chose decks or tags for this session: then they come from those.
+            for_plan = chosen if planned is None else without_left_out(chosen, self.settings.interview_leave_out)
+            for_extra = chosen if self.filter.deck or self.filter.tags else for_plan
+            together = for_extra is for_plan
+            wanted = new_room + (self.extra_new if together else 0)
+            candidates = queue.new(connection, for_plan, self.today, wanted * NEW_CANDIDATES_PER_SLOT, order)
+            extra_candidates = (
+                queue.new(connection, for_extra, self.today, (new_room + self.extra_new) * NEW_CANDIDATES_PER_SLOT, order)
+                if self.extra_new and not together
+                else []
+            )
+        reviewed = {(card.deck_id, card.card_id) for card in [*repeats, *reviews, *ahead]}
+        new = _without_siblings(candidates, set(reviewed))[:wanted]
+        if extra_candidates:
+            shown = reviewed | {(card.deck_id, card.card_id) for card in new}
+            new += _without_siblings(extra_candidates, shown)[: self.extra_new]
+        late: list[QueuedPrompt] = []
+        if planned is not None and len(new) < new_room:
+            # Under a plan the first-seen deadline outranks holding a new prompt back for its
+            # sibling's review: a lapsing sibling could hold it back for weeks. It comes after every
+            # review, so the review is not spoiled; its own first showing is no test of memory.
+            shown = {(card.deck_id, card.card_id) for card in new}
+            held = [card for card in candidates if (card.deck_id, card.card_id) in reviewed - shown]
+            late = _without_siblings(held, shown)[: new_room - len(new)]
+        return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new) + ahead + late
+
+    def due_and_new(self) -> tuple[int, int]:
+        """(due, new): the prompts this session's queue shows; a same-day repeat of a new prompt counts as due."""
+        due = sum(1 for prompt in self._queue if not prompt.is_new or prompt.redrill)
+        return due, len(self._queue) - due
+
+    def more_to_study(self, ahead_days: int = AHEAD_DAYS) -> MoreToStudy:
+        """Beyond today's queue, in this session's decks and tags: prompts never answered, and reviews due soon."""
+        with self.database.snapshot() as connection:
+            chosen = queue.queue_filter(connection, self.filter.deck, self.filter.tags)
+            unseen = queue.count_unseen(connection, chosen, self.today)
+            due_ahead = queue.count_due_ahead(connection, chosen, self.today, ahead_days)
+        return MoreToStudy(unseen, due_ahead, ahead_days, self.new_limit_reached)
 
     @property
     def queued(self) -> tuple[QueuedPrompt, ...]:

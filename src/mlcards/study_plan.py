@@ -11,7 +11,16 @@ from datetime import date, datetime, time
 
 from mlcards.config import Settings
 from mlcards.planning.forecast import HORIZON_DAYS, Forecast, Stepper, forecast, new_prompt_profile, reviews_of_seen, seen_reviews
-from mlcards.planning.plan import InterviewPlan, area_of, daily_quota, make_plan, new_allowance, readiness_by_area, with_cuts
+from mlcards.planning.plan import (
+    InterviewPlan,
+    area_of,
+    daily_quota,
+    make_plan,
+    new_allowance,
+    readiness_by_area,
+    sibling_days,
+    with_cuts,
+)
 from mlcards.store import plan as reads
 from mlcards.store.database import Database
 
@@ -74,7 +83,9 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
             interview=settings.interview_date,
             first_seen_days_before=settings.first_seen_days_before,
             unseen=unseen,
+            spacing_days=sibling_days(reads.most_unseen_on_one_card(connection, leave_out)),
             budget=settings.reviews_per_day,
+            new_after_interview=settings.new_cards_per_day,
             seen_reviews=seen,
             profile=list(new_prompt_profile(stepper)),
             decks=decks,
@@ -108,7 +119,9 @@ def new_limit(connection: sqlite3.Connection, settings: Settings, today: date, r
         return None
     leave_out = settings.interview_leave_out
     new_done = reads.new_seen_on(connection, today, leave_out)
-    quota = daily_quota(reads.unseen(connection, leave_out) + new_done, today, interview, settings.first_seen_days_before)
+    unseen = reads.unseen(connection, leave_out) + new_done
+    spacing = sibling_days(reads.most_unseen_on_one_card(connection, leave_out))
+    quota = daily_quota(unseen, today, interview, settings.first_seen_days_before, spacing)
     return max(0, new_allowance(quota, reviews_today, settings.reviews_per_day) - new_done)
 
 

@@ -60,7 +60,13 @@ def test_the_sustainable_pace_keeps_every_day_of_the_window_within_the_budget():
     seen = [40.0] * 10
     most = sustainable_new_per_day(seen, profile, budget=100, new_days=10)
     assert most == 24  # from day 2 on, n new prompts a day cost n * (1 + 1 + 0.5): 40 + 2.5n <= 100
-    assert sustainable_new_per_day([120.0] + [0.0] * 9, profile, budget=100, new_days=10) == 0  # a day already over
+
+
+def test_a_backlog_day_brings_no_new_prompts_and_its_overflow_waits_for_the_next_day_without_setting_the_pace():
+    profile = [0.0, 1.0, 0.5] + [0.0] * 7
+    # Day 0: 120 due, 20 wait for day 1 (room 80 for n new costing 2n); from day 2, 2.5n within 100.
+    assert sustainable_new_per_day([120.0] + [0.0] * 9, profile, budget=100, new_days=10) == 40
+    assert sustainable_new_per_day([150.0] * 10, profile, budget=100, new_days=10) == 0  # no day has room
 
 
 def plan_with(unseen: int, seen_per_day: float, budget: int, days_left: int = 40):
@@ -111,3 +117,29 @@ def test_readiness_per_area_sums_its_decks():
         ("ML", 10, 10, 0.9),
     ]
     assert area_of("A::B::C") == "A::B"
+
+
+def test_a_date_closer_than_first_seen_days_before_aims_every_prompt_at_the_interviews_eve():
+    plan = plan_with(unseen=500, seen_per_day=0.0, budget=50, days_left=5)  # first-seen deadline 2 days ago
+    assert plan.seen_by == plan.interview - timedelta(days=1)
+    assert plan.days_to_deadline == 5
+    assert plan.new_per_day == 100  # 500 over the 5 days left
+    assert plan.shortfall == 500 - plan.sustainable * 5
+
+
+def test_once_the_interview_day_comes_the_plan_is_over_and_the_forecast_brings_new_cards_per_day():
+    done = plan_with(unseen=500, seen_per_day=80.0, budget=50, days_left=0)
+    assert done.passed and done.budget_ok and done.shortfall == 0
+    soon = make_plan(
+        today=TODAY,
+        interview=TODAY + timedelta(days=10),
+        first_seen_days_before=7,
+        unseen=1000,
+        budget=50,  # 500 seen in the 10 days before the date: 500 left after it
+        new_after_interview=20,
+        seen_reviews=[0.0] * 30,
+        profile=[0.0] * 30,
+        decks=[],
+    )
+    assert soon.forecast.new[10:] == [20] * 20  # new_cards_per_day again from the interview day
+    assert soon.forecast.new[:10] == [50] * 10  # before it, the plan's pace within the budget

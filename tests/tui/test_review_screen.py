@@ -43,7 +43,7 @@ async def test_grading_commits_the_answer_before_the_next_card_shows(make_app, c
     async with app.run_test(size=(80, 24)) as pilot:
         await open_review(app, pilot)
         await pilot.press("space", "3")
-        assert "target logit in ArcFace" in screen_text(app)
+        assert "Write the GAN minimax objective" in screen_text(app)  # new prompts take turns across decks
         assert log_count(collection) == 1
         assert rows(collection, "SELECT grade, kind, study_day FROM review_log") == [(4, "new", "2025-03-14")]
         schedule = schedule_of(collection, "cosface-logit")
@@ -106,7 +106,7 @@ async def test_undo_restores_the_schedule_and_removes_the_log_row(make_app, coll
         await pilot.press("u")
         assert schedules(collection) == before
         assert log_count(collection) == 1
-        assert "target logit in ArcFace" in screen_text(app)  # the undone card is asked again
+        assert "Write the GAN minimax objective" in screen_text(app)  # the undone card is asked again
         await pilot.press("u")
         assert log_count(collection) == 0
         assert "target logit in CosFace" in screen_text(app)
@@ -118,11 +118,11 @@ async def test_suspend_and_bury_take_the_card_out_and_persist(make_app, collecti
     async with app.run_test(size=(80, 24)) as pilot:
         await open_review(app, pilot)
         await pilot.press("s")
-        assert "target logit in ArcFace" in screen_text(app)
+        assert "Write the GAN minimax objective" in screen_text(app)
         await pilot.press("b")
-        assert "FP16" in screen_text(app)
+        assert "target logit in ArcFace" in screen_text(app)
     assert rows(collection, "SELECT suspended FROM schedule WHERE id = ?", schedule_of(collection, "cosface-logit")[0]) == [(1,)]
-    assert rows(collection, "SELECT buried_until FROM schedule WHERE id = ?", schedule_of(collection, "arcface-logit")[0]) == [
+    assert rows(collection, "SELECT buried_until FROM schedule WHERE id = ?", schedule_of(collection, "minimax")[0]) == [
         ("2025-03-15",)
     ]
     assert log_count(collection) == 0
@@ -202,7 +202,7 @@ async def test_clicking_a_grade_on_the_answer_bar_grades_the_card(make_app, coll
         bar = screen.query_one("#answers")
         await pilot.click("#answers", offset=(bar.outer_size.width * 5 // 8, 1))  # the third of four: Good
         await pilot.pause()
-        assert "target logit in ArcFace" in screen_text(app)
+        assert "Write the GAN minimax objective" in screen_text(app)
     assert rows(collection, "SELECT grade FROM review_log") == [(4,)]
 
 

@@ -38,6 +38,20 @@ def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def listed_deck_files(paths: Iterable[Path], fix: str = "make it readable") -> tuple[list[Path], list[Problem]]:
+    """The deck files under `paths`, and a problem naming each folder that cannot be listed (with
+    `fix` as what to do), so unreadable decks are never mistaken for deleted ones nor a traceback."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for root in paths:
+        try:
+            found.extend(deck_files([root]))
+        except OSError as error:
+            where = Path(error.filename) if error.filename else root
+            problems.append(Problem(where, 1, 1, "file", f"cannot list this folder ({error.strerror})", fix))
+    return found, problems
+
+
 def read_deck_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
     """The bytes of a deck file, or a problem naming why it cannot be read. Only regular files
     are opened: reading a named pipe or a device would wait forever or never end."""

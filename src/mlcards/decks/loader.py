@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mlcards import cloze
 from mlcards.decks.compose import MAX_DEPTH, NULL_TAG, NestedTooDeep, collector_paused, compose
-from mlcards.decks.files import deck_files, read_deck_bytes
+from mlcards.decks.files import listed_deck_files, read_deck_bytes
 from mlcards.decks.nesting import first_point_deeper_than
 from mlcards.decks.problems import Problem
 from mlcards.decks.schema import (
@@ -78,7 +78,9 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
     """Load every deck file under `paths`, checking deck ids are unique across files."""
     result = LoadResult()
     first_seen: dict[str, DeckSpec] = {}
-    for path in _listed(paths, result):
+    files, unlisted = listed_deck_files(paths)
+    result.problems.extend(unlisted)
+    for path in files:
         deck, problems = load_deck_file(path)
         result.problems.extend(problems)
         if deck is None:
@@ -98,20 +100,6 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
         first_seen[deck.deck_id] = deck
         result.decks.append(deck)
     return result
-
-
-def _listed(paths: Iterable[Path], result: LoadResult) -> list[Path]:
-    """The deck files under `paths`; a folder that cannot be listed becomes a problem naming it."""
-    found: list[Path] = []
-    for root in paths:
-        try:
-            found.extend(deck_files([root]))
-        except OSError as error:
-            where = Path(error.filename) if error.filename else root
-            result.problems.append(
-                Problem(where, 1, 1, "file", f"cannot list this folder ({error.strerror})", "make it readable")
-            )
-    return found
 
 
 def load_deck_file(path: Path) -> tuple[DeckSpec | None, list[Problem]]:

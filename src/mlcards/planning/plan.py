@@ -33,13 +33,25 @@ def first_seen_by(interview: date, days_before: int) -> date:
     return interview - timedelta(days=days_before)
 
 
-def daily_quota(unseen: int, day: date, interview: date, days_before: int) -> int:
+# A card gives at most one new prompt a day (one cloze deletion's answer gives away its sibling's):
+# each unseen prompt after a card's first needs a day of its own.
+SIBLING_SPACING_DAYS = 1
+
+
+def sibling_days(most_unseen_on_one_card: int) -> int:
+    """Days before the first-seen deadline by which the plan aims to have started every card, so the
+    card with the most unseen prompts can still show its last one in time."""
+    return SIBLING_SPACING_DAYS * max(0, most_unseen_on_one_card - 1)
+
+
+def daily_quota(unseen: int, day: date, interview: date, days_before: int, spacing_days: int = 0) -> int:
     """New prompts to see on `day` so the `unseen` ones (as the day began) are all seen by the
-    deadline, spread evenly over the days left; once the deadline has passed, the rest are spread
-    over the days before the interview; none on or after the interview day."""
+    deadline, spread evenly over the days left (ending `spacing_days` early, which cloze siblings
+    need: see sibling_days); once the deadline has passed, the rest are spread over the days before
+    the interview; none on or after the interview day."""
     deadline = first_seen_by(interview, days_before)
     if day <= deadline:
-        days = (deadline - day).days + 1
+        days = (max(day, deadline - timedelta(days=spacing_days)) - day).days + 1
     elif day < interview:
         days = (interview - day).days
     else:
@@ -106,18 +118,26 @@ def cuts_for(shortfall: int, unseen_by_area: Sequence[tuple[str, int]], unseen_b
 def sustainable_new_per_day(seen_reviews: Sequence[float], profile: Sequence[float], budget: int, new_days: int) -> int:
     """The most new prompts a day, every day for `new_days` days from today, that keep every day
     of the window within the budget: day t carries its seen prompts' reviews plus, per new prompt
-    a day, one first sight and the expected reviews of the earlier days' new prompts."""
-    horizon = len(seen_reviews)
+    a day, one first sight and the expected reviews of the earlier days' new prompts.
+
+    Reviews beyond the budget wait for the next day, as a review session leaves them: a backlog
+    day (a missed day or two) brings no new prompts and does not set the pace; the days after it
+    do. 0 only when no day of the window has room."""
     most = None
-    for day in range(horizon):
+    backlog = 0.0
+    for day in range(len(seen_reviews)):
+        demand = seen_reviews[day] + backlog
+        backlog = max(0.0, demand - budget)
+        room = budget - demand
+        if room <= 0:
+            continue
         per_new = (1.0 if day < new_days else 0.0) + sum(profile[day - start] for start in range(min(day, new_days)))
-        room = budget - seen_reviews[day]
-        if room < 0:
-            return 0
         if per_new > 0:
             fits = math.floor(room / per_new)
             most = fits if most is None else min(most, fits)
-    return most if most is not None else budget
+    if most is not None:
+        return most
+    return 0 if backlog > 0 or any(reviews >= budget for reviews in seen_reviews) else budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,17 +167,27 @@ class InterviewPlan:
         return self.today >= self.interview
 
     @property
+    def seen_by(self) -> date:
+        """The day by which the plan shows every unseen prompt: the first-seen deadline or, once
+        that has passed (a date set closer than first_seen_days_before), the interview's eve."""
+        deadline = self.first_seen_by
+        return deadline if self.today <= deadline else self.interview - timedelta(days=1)
+
+    @property
     def days_to_deadline(self) -> int:
         """Study days left on which a prompt can still be seen in time (today included)."""
-        return max(0, (self.first_seen_by - self.today).days + 1)
+        return max(0, (self.seen_by - self.today).days + 1)
 
     @property
     def budget_ok(self) -> bool:
-        return self.new_per_day <= self.sustainable
+        return self.passed or self.new_per_day <= self.sustainable
 
     @property
     def shortfall(self) -> int:
-        """Unseen prompts the budget leaves unseen at the deadline, at the sustainable pace."""
+        """Unseen prompts the budget leaves unseen at the deadline, at the sustainable pace (none
+        once the date has come: the plan is over)."""
+        if self.passed:
+            return 0
         return max(0, self.unseen - self.sustainable * self.days_to_deadline)
 
 
@@ -167,7 +197,9 @@ def make_plan(
     interview: date,
     first_seen_days_before: int,
     unseen: int,
+    spacing_days: int = 0,
     budget: int,
+    new_after_interview: int = 0,
     seen_reviews: Sequence[float],
     profile: Sequence[float],
     decks: Iterable[tuple[str, int, int, float]],
@@ -177,10 +209,12 @@ def make_plan(
     budget check. `decks`: (deck name, prompts, prompts seen, summed recall on the date)."""
 
     def new_on(day: int, reviews: int, left: int) -> int:
-        quota = daily_quota(left, today + timedelta(days=day), interview, first_seen_days_before)
+        if today + timedelta(days=day) >= interview:  # the plan is over: new_cards_per_day again
+            return new_after_interview
+        quota = daily_quota(left, today + timedelta(days=day), interview, first_seen_days_before, spacing_days)
         return new_allowance(quota, reviews, budget)
 
-    quota = daily_quota(unseen, today, interview, first_seen_days_before)
+    quota = daily_quota(unseen, today, interview, first_seen_days_before, spacing_days)
     days_of_new = sum(1 for day in range(len(seen_reviews)) if today + timedelta(days=day) < interview)
     new_days = min(days_of_new, math.ceil(unseen / quota) if quota else 0)
     sustainable = sustainable_new_per_day(seen_reviews, profile, budget, new_days)

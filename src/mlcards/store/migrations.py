@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-SCHEMA_VERSION = 7  # each step up has a migration below, and store/models.py declares the result
+SCHEMA_VERSION = 8  # each step up has a migration below, and store/models.py declares the result
 
 
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
@@ -73,6 +73,17 @@ def _v5_to_v6(connection: sqlite3.Connection) -> None:
 
 
 def _v6_to_v7(connection: sqlite3.Connection) -> None:
+    """Each prompt carries its card's file position, indexed with its deck for the new ones, so the
+    interleaved queue reads a deck's first new prompts without reading every new prompt's card."""
+    connection.execute("ALTER TABLE schedule ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    connection.execute("UPDATE schedule SET position = (SELECT c.position FROM card c WHERE c.pk = schedule.card_pk)")
+    connection.execute(
+        "CREATE INDEX ix_schedule_new_in_file_order ON schedule (deck_id, position, ordinal, active, suspended, buried_until) "
+        "WHERE due IS NULL"
+    )
+
+
+def _v7_to_v8(connection: sqlite3.Connection) -> None:
     """What makes a sync with Anki incremental: which card each sent note holds and the content it was
     rendered from (so only changed cards are rendered, and a card gone from the YAML loses its note),
     and each prompt's schedule as last sent (so only changed prompts get a card state). Notes sent
@@ -95,6 +106,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }
 
 

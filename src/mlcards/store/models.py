@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import text
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 
@@ -70,6 +71,18 @@ class Schedule(SQLModel, table=True):
         Index("ix_schedule_state", "active", "suspended", "due", "deck_id", "buried_until"),
         Index("ix_schedule_redrill", "redrill_on"),
         Index("ix_schedule_deck", "deck_id", "active"),
+        # A deck's new prompts in file order, covering what makes one waiting: the interleaved
+        # queue reads each deck's first few from here instead of every new prompt's card.
+        Index(
+            "ix_schedule_new_in_file_order",
+            "deck_id",
+            "position",
+            "ordinal",
+            "active",
+            "suspended",
+            "buried_until",
+            sqlite_where=text("due IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     card_pk: int = Field(foreign_key="card.pk")
@@ -93,6 +106,8 @@ class Schedule(SQLModel, table=True):
     fsrs_stability: float | None = None  # days until recall probability falls to 90%
     fsrs_difficulty: float | None = None
     fsrs_due: datetime | None = None  # when FSRS would show it next
+    # The card's place in its deck file, copied (as deck_id is) and kept by sync: see the index.
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ReviewLog(SQLModel, table=True):
@@ -170,7 +185,7 @@ class AnkiNoteText(SQLModel, table=True):
     __tablename__ = "anki_note_text"
     guid: str = Field(primary_key=True)
     fingerprint: str
-    card_pk: int | None = Field(default=None, index=True)  # the card the note holds (None: sent before schema 7)
+    card_pk: int | None = Field(default=None, index=True)  # the card the note holds (None: sent before schema 8)
     # What the note was rendered from: the card's content hash and identity (empty: compare it again).
     content: str = Field(default="", sa_column_kwargs={"server_default": ""})
 

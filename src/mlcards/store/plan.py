@@ -38,7 +38,10 @@ def _left_out(leave_out: tuple[str, ...]) -> tuple[str, str, dict[str, str]]:
 
 
 def without_left_out(chosen: QueueFilter, leave_out: tuple[str, ...]) -> QueueFilter:
-    """A review's selection less what the plan leaves out (for its new prompts)."""
+    """A review's selection less what the plan leaves out (for its new prompts); `chosen` itself
+    when nothing is left out."""
+    if not leave_out:
+        return chosen
     _, clause, parameters = _left_out(leave_out)
     return QueueFilter(chosen.sql + clause, {**chosen.parameters, **parameters})
 
@@ -76,6 +79,16 @@ def unseen(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> i
     """Prompts never answered that a review could show (an index range), less those left out."""
     joins, left_out, parameters = _left_out(leave_out)
     query = f"SELECT count(*) FROM schedule s{joins} WHERE {_COVERED} AND s.due IS NULL{left_out}"
+    return int(connection.execute(query, parameters).fetchone()[0])
+
+
+def most_unseen_on_one_card(connection: sqlite3.Connection, leave_out: tuple[str, ...] = ()) -> int:
+    """The most unseen prompts any one card still has (a cloze card's deletions), less those left out."""
+    joins, left_out, parameters = _left_out(leave_out)
+    query = (
+        f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM schedule s{joins} "
+        f"WHERE {_COVERED} AND s.due IS NULL{left_out} GROUP BY s.card_pk)"
+    )
     return int(connection.execute(query, parameters).fetchone()[0])
 
 

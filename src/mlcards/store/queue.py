@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from mlcards.new_order import NewOrder, NewPromptOrder, interleave_plan, priority_tier
 from mlcards.prompts import QueuedPrompt
 from mlcards.scheduling import sm2
 from mlcards.store.database import Database
@@ -22,6 +23,12 @@ class QueueFilter:
 
     sql: str  # " AND ..." clauses over card c and deck d
     parameters: dict[str, str]
+
+    @property
+    def joins(self) -> str:
+        """What a query over `schedule s` alone joins for these clauses: nothing when nothing is
+        chosen, so counting everything stays in the schedule's indexes."""
+        return " JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = s.deck_id" if self.sql else ""
 
 
 def queue_filter(connection: sqlite3.Connection, deck: str | None, tags: tuple[str, ...]) -> QueueFilter:
@@ -74,22 +81,129 @@ def due(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: 
     )
 
 
-def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int) -> list[QueuedPrompt]:
-    """Never-answered prompts in deck and file order, at most `room`.
-
-    Deck by deck, in name order, each an index range (new prompts of one deck) sorted by file
-    position: one query over every new prompt of the collection sorted them all to keep a few.
-    """
-    ids: list[int] = []
-    query = (
-        f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {IS_NEW} AND {WAITING} ORDER BY c.position, s.ordinal LIMIT :room"
+def ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: date, days: int, room: int) -> list[QueuedPrompt]:
+    """Reviews due in the next `days` days (after today), earliest due first, at most `room`: for
+    reviewing ahead once today's work is done."""
+    where = f"s.due > :today AND s.due <= :until AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
+    until = (today + timedelta(days=days)).isoformat()
+    return _select(
+        connection,
+        chosen,
+        where,
+        "s.due, d.name, c.position, s.ordinal LIMIT :room",
+        today=today.isoformat(),
+        until=until,
+        room=room,
     )
-    for (deck_id,) in connection.execute("SELECT id FROM deck WHERE present ORDER BY name").fetchall():
+
+
+def count_unseen(connection: sqlite3.Connection, chosen: QueueFilter, today: date) -> int:
+    """Prompts never answered and not set aside, whether or not today's limits would show them."""
+    return _count(connection, chosen, f"{IS_NEW} AND {WAITING}", today=today.isoformat())
+
+
+def count_due_ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: date, days: int) -> int:
+    """Reviews `ahead` would offer, without its room."""
+    where = f"s.due > :today AND s.due <= :until AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
+    return _count(connection, chosen, where, today=today.isoformat(), until=(today + timedelta(days=days)).isoformat())
+
+
+def _count(connection: sqlite3.Connection, chosen: QueueFilter, where: str, **parameters: object) -> int:
+    """A count over the chosen prompts (an active prompt's deck is present: sync deactivates the
+    prompts of a deck it removes)."""
+    query = f"SELECT count(*) FROM schedule s{chosen.joins} WHERE {where}{chosen.sql}"
+    (count,) = connection.execute(query, {**chosen.parameters, **parameters}).fetchone()
+    return int(count)
+
+
+# Never-answered prompts that may be introduced today: waiting, and of a card none of whose prompts
+# was answered today (a cloze's c1 answer would give its c2 away, even after a restart). Written on
+# s.id, which every index of schedule holds, so counting them stays in the index.
+_NEW_WAITING = f"""{IS_NEW} AND {WAITING} AND s.id NOT IN (
+    SELECT sibling.id FROM review_log l JOIN schedule answered ON answered.id = l.schedule_id
+    JOIN schedule sibling ON sibling.card_pk = answered.card_pk WHERE l.study_day = :today)"""
+
+
+def new(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int, order: NewPromptOrder) -> list[QueuedPrompt]:
+    """Never-answered prompts in the learner's order (mlcards.new_order), at most `room`; within a
+    deck in file order."""
+    if room <= 0:
+        return []
+    decks = connection.execute("SELECT id, name FROM deck WHERE present").fetchall()
+    parameters: dict[str, object] = {**chosen.parameters, "today": today.isoformat(), "room": room}
+    if order.order is NewOrder.DECK:
+        return _content(connection, _deck_by_deck(connection, chosen, decks, order.priority, room, parameters))
+    plan = interleave_plan(decks, _new_left(connection, chosen, parameters), order.priority, room)
+    if not plan:
+        return []
+    query = _interleaved_sql(chosen, len(next(iter(plan.values()))) // 2 - 1)
+    return _content(connection, [row[0] for row in connection.execute(query, {**parameters, "plan": json.dumps(plan)})])
+
+
+def _new_left(connection: sqlite3.Connection, chosen: QueueFilter, parameters: dict[str, object]) -> dict[str, int]:
+    """New prompts that may be introduced today, per chosen deck."""
+    query = f"SELECT s.deck_id, count(*) FROM schedule s{chosen.joins} WHERE {_NEW_WAITING}{chosen.sql} GROUP BY s.deck_id"
+    return dict(connection.execute(query, parameters).fetchall())
+
+
+def _deck_by_deck(
+    connection: sqlite3.Connection,
+    chosen: QueueFilter,
+    decks: list[tuple[str, str]],
+    priority: tuple[str, ...],
+    room: int,
+    parameters: dict[str, object],
+) -> list[int]:
+    """Deck by deck (listed decks first, then by name), each deck's first new prompts read in file
+    order from ix_schedule_new_in_file_order."""
+    ids: list[int] = []
+    query = f"{_CHOOSE_SQL}{chosen.sql} AND s.deck_id = :deck AND {_NEW_WAITING} ORDER BY s.position, s.ordinal LIMIT :room"
+    for deck_id, _ in sorted(decks, key=lambda deck: (priority_tier(priority, *deck), deck[1])):
         if len(ids) >= room:
             break
-        parameters = {**chosen.parameters, "today": today.isoformat(), "deck": deck_id, "room": room - len(ids)}
-        ids.extend(row[0] for row in connection.execute(query, parameters).fetchall())
-    return _content(connection, ids)
+        ids.extend(row[0] for row in connection.execute(query, {**parameters, "deck": deck_id, "room": room - len(ids)}))
+    return ids
+
+
+def _interleaved_sql(chosen: QueueFilter, leaf: int) -> str:
+    """The first :room new prompts, the deck tree merged level by level as :plan describes
+    (mlcards.new_order.interleave_plan: node n0 the priority tier … n{leaf} the deck, each with its
+    size z, and how many of the deck's first prompts to read).
+
+    In each node the children's prompts are served by how far into its child each one stands,
+    (k + 0.5) / z for the child's k-th of z; a tie goes to the child first by name. Only the
+    planned first prompts of each deck go through the levels, so every sort there is of a few rows.
+    """
+    columns = [f"n{level}, z{level}" for level in range(leaf + 1)]
+    extracted = ", ".join(
+        f"json_extract(plan.value, '$[{2 * level}]') AS n{level}, json_extract(plan.value, '$[{2 * level + 1}]') AS z{level}"
+        for level in range(leaf + 1)
+    )
+    ctes = [
+        # Used three times below, so SQLite reads each deck's plan from the JSON once, not per prompt.
+        f"""planned AS (
+    SELECT plan.key AS deck_id, {extracted}, json_extract(plan.value, '$[{2 * leaf + 2}]') AS candidates
+    FROM json_each(:plan) plan)""",
+        # Each planned deck's first new prompts, straight from ix_schedule_new_in_file_order, with
+        # the deck's plan alongside (joining the plan again later cost more than the whole read).
+        f"""first_in_deck AS (
+    SELECT first.id, {", ".join(f"p.n{level}, p.z{level}" for level in range(leaf + 1))}, p.candidates,
+           row_number() OVER (PARTITION BY p.deck_id ORDER BY first.position, first.ordinal) - 1 AS k
+    FROM planned p JOIN schedule first ON first.id IN (
+        SELECT s.id FROM schedule s{chosen.joins}
+        WHERE s.deck_id = p.deck_id AND {_NEW_WAITING}{chosen.sql}
+        ORDER BY s.position, s.ordinal LIMIT (SELECT max(candidates) FROM planned)))""",
+        f"""merged{leaf} AS (SELECT id, {", ".join(columns)}, k FROM first_in_deck WHERE k < candidates)""",
+    ]
+    for level in range(leaf - 1, -1, -1):
+        ctes.append(
+            f"""merged{level} AS (
+    SELECT id, {", ".join(columns[: level + 1])},
+           row_number() OVER (PARTITION BY n{level} ORDER BY (k + 0.5) / z{level + 1}, n{level + 1}) - 1 AS k
+    FROM merged{level + 1})"""
+        )
+    joined = ",\n".join(ctes)
+    return f"WITH {joined}\nSELECT id FROM merged0 ORDER BY n0, k LIMIT :room"
 
 
 def present_among(connection: sqlite3.Connection, chosen: QueueFilter, schedule_ids: list[int]) -> list[QueuedPrompt]:

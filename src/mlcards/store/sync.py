@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlcards.decks.files import deck_files, read_deck_bytes
+from mlcards.decks.files import listed_deck_files, read_deck_bytes
 from mlcards.decks.problems import Problem
 from mlcards.domain import CardSpec, DeckSpec
 from mlcards.store.database import Database
@@ -67,7 +67,9 @@ def sync(
     report = SyncReport()
     current: dict[str, _Fingerprint] = {}
     added_by_user = {Path(path) for path in registered}
-    for deck_path in _listed_deck_files([Path(root) for root in roots], report):
+    files, unlisted = listed_deck_files([Path(root) for root in roots], fix="make it readable, or remove it with mlcards remove")
+    report.problems.extend(unlisted)
+    for deck_path in files:
         try:
             stat = deck_path.stat()
         except FileNotFoundError:
@@ -227,27 +229,6 @@ def _check_deck_ids_unique(
         owners[deck.deck_id] = path
 
 
-def _listed_deck_files(roots: list[Path], report: SyncReport) -> list[Path]:
-    """Every deck file under the roots; a folder that cannot be listed is a problem naming it."""
-    found: list[Path] = []
-    for root in roots:
-        try:
-            found.extend(deck_files([root]))
-        except OSError as error:
-            where = Path(error.filename) if error.filename else root
-            report.problems.append(
-                Problem(
-                    where,
-                    1,
-                    1,
-                    "file",
-                    f"cannot list this folder ({error.strerror})",
-                    "make it readable, or remove it with mlcards remove",
-                )
-            )
-    return found
-
-
 def _missing(path: Path, registered: bool) -> Problem:
     if registered:
         return Problem(
@@ -377,10 +358,18 @@ def _sync_schedules(writer: sqlite3.Connection, deck: DeckSpec) -> None:
         ).fetchall()
     }
     # Columns the SQLModel defaults would fill, spelled out: these inserts bypass the ORM.
+    positions = {pks[card.card_id]: card.position for card in deck.cards}
     writer.executemany(
-        "INSERT INTO schedule (card_pk, ordinal, deck_id, active, repetitions, interval, easiness, lapses, suspended) "
-        "VALUES (?, ?, ?, 1, 0, 0, 250, 0, 0)",
-        [(pk, ordinal, deck.deck_id) for pk, ordinal in sorted(wanted - have.keys())],
+        "INSERT INTO schedule (card_pk, ordinal, deck_id, position, active, repetitions, interval, easiness, lapses, suspended) "
+        "VALUES (?, ?, ?, ?, 1, 0, 0, 250, 0, 0)",
+        [(pk, ordinal, deck.deck_id, positions[pk]) for pk, ordinal in sorted(wanted - have.keys())],
+    )
+    # Prompts keep their card's file position (for the queue's index): moved cards, and prompts
+    # carried over from a renamed or moved card, take it here; prompts inserted above have it.
+    had_prompts = {card_pk for card_pk, _ in have}
+    writer.executemany(
+        "UPDATE schedule SET position = ? WHERE card_pk = ? AND position != ?",
+        [(position, pk, position) for pk, position in positions.items() if pk in had_prompts],
     )
     reactivate = [(schedule_id,) for key, (schedule_id, active) in have.items() if key in wanted and not active]
     deactivate = [(schedule_id,) for key, (schedule_id, active) in have.items() if key not in wanted and active]

@@ -214,12 +214,12 @@ def notes_of_removed_cards(connection: sqlite3.Connection) -> list[str]:
 
 
 def notes_of_unknown_cards(connection: sqlite3.Connection) -> list[str]:
-    """GUIDs of notes sent before mlcards remembered which card each holds (schema 7)."""
+    """GUIDs of notes sent before mlcards remembered which card each holds (schema 8)."""
     return [guid for (guid,) in connection.execute("SELECT guid FROM anki_note_text WHERE card_pk IS NULL")]
 
 
 def cards_of_sent_notes(connection: sqlite3.Connection) -> dict[str, int]:
-    """Note GUID -> the card it holds, of every note sent since mlcards remembers that (schema 7)."""
+    """Note GUID -> the card it holds, of every note sent since mlcards remembers that (schema 8)."""
     return dict(connection.execute("SELECT guid, card_pk FROM anki_note_text WHERE card_pk IS NOT NULL").fetchall())
 
 

@@ -24,7 +24,7 @@ from mlcards.collection import Collection
 from mlcards.config import ConfigError, save_plan_setting, save_setting
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
-from mlcards.review import ReviewFilter, ReviewSession
+from mlcards.review import AHEAD_DAYS, ReviewFilter, ReviewSession
 from mlcards.store.errors import DatabaseError, explain
 from mlcards.store.history import RebuildReport
 from mlcards.store.sync import SyncReport
@@ -32,6 +32,9 @@ from mlcards.tui.home import HomeScreen
 from mlcards.visible import visible, visible_line
 
 NOT_SAVED_EXIT_CODE = 3  # the CLI's "database cannot be used as it is"
+EXTRA_NEW_DEFAULT = 10  # offered when asking how many more new prompts to learn today
+EXTRA_NEW_MOST = 1_000
+AHEAD_DAYS_MOST = 365
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
@@ -53,6 +56,8 @@ class MLCardsApp(App[None]):
         *,
         review_filter: ReviewFilter | None = None,
         cram: bool = False,
+        extra_new: int = 0,
+        ahead_days: int = 0,
         start_in_review: bool = False,
         sync_problems: Sequence[Problem] = (),
         now: datetime | None = None,
@@ -63,6 +68,8 @@ class MLCardsApp(App[None]):
         self.collection = collection
         self.initial_filter = review_filter or ReviewFilter()
         self.initial_cram = cram
+        self.initial_extra_new = extra_new
+        self.initial_ahead_days = ahead_days
         self.start_in_review = start_in_review
         self.sync_problems = list(sync_problems)
         self._fixed_now = now  # tests and snapshots pin the clock here
@@ -93,21 +100,67 @@ class MLCardsApp(App[None]):
                 timeout=15,
             )
         if self.start_in_review:
-            self.start_review(self.initial_filter, cram=self.initial_cram)
+            self.start_review(
+                self.initial_filter, cram=self.initial_cram, extra_new=self.initial_extra_new, ahead_days=self.initial_ahead_days
+            )
 
-    def start_review(self, review_filter: ReviewFilter, cram: bool = False) -> bool:
-        """Open a review of the filtered cards; False (with a notice) when there is nothing to review."""
+    def start_review(self, review_filter: ReviewFilter, cram: bool = False, extra_new: int = 0, ahead_days: int = 0) -> bool:
+        """Open a review of the filtered cards, with `extra_new` new prompts beyond today's limit or
+        reviews due in the next `ahead_days` days; False (with a notice) when there is nothing to review."""
         from mlcards.tui.review import ReviewScreen
 
-        session = ReviewSession(self.collection.database, self.collection.settings, self.now(), review_filter, cram=cram)
+        session = ReviewSession(
+            self.collection.database,
+            self.collection.settings,
+            self.now(),
+            review_filter,
+            cram=cram,
+            extra_new=extra_new,
+            ahead_days=ahead_days,
+        )
         if session.current is None:
             where = review_filter.deck or "any deck"
             if review_filter.tags:
                 where += " with tag " + ", ".join(review_filter.tags)
-            self.notify(f"Nothing to {'cram' if cram else 'review'} in {where}.", title="All done")
+            self.notify(_nothing_to_review(session, where), title="All done")
             return False
         self.push_screen(ReviewScreen(session))
         return True
+
+    def ask_more_new(self, review_filter: ReviewFilter) -> None:
+        """Ask how many new prompts beyond today's limit, then study them (they count as today's)."""
+        from mlcards.tui.ask_number import AskNumber
+
+        where = f" from {review_filter.deck}" if review_filter.deck else ""
+        question = f"How many more new prompts{where} today? They count as today's new prompts."
+
+        def study(count: int | None) -> None:
+            if count:
+                self._leave_finished_review()
+                self.start_review(review_filter, extra_new=count)
+
+        self.push_screen(AskNumber(visible_line(question), EXTRA_NEW_DEFAULT, EXTRA_NEW_MOST), study)
+
+    def ask_review_ahead(self, review_filter: ReviewFilter) -> None:
+        """Ask how many days ahead, then review what comes due by then, earliest first."""
+        from mlcards.tui.ask_number import AskNumber
+
+        where = f" in {review_filter.deck}" if review_filter.deck else ""
+        question = f"Review ahead: prompts{where} due within how many days? Earliest first."
+
+        def review(days: int | None) -> None:
+            if days:
+                self._leave_finished_review()
+                self.start_review(review_filter, ahead_days=days)
+
+        self.push_screen(AskNumber(visible_line(question), AHEAD_DAYS, AHEAD_DAYS_MOST), review)
+
+    def _leave_finished_review(self) -> None:
+        """A session asked for from the end-of-session screen replaces it: Esc then goes home."""
+        from mlcards.tui.review import ReviewScreen
+
+        if isinstance(self.screen, ReviewScreen) and self.screen.finished:
+            self.pop_screen()
 
     def action_home(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
@@ -349,3 +402,20 @@ class MLCardsApp(App[None]):
                 f"{type(screen).__name__.removesuffix('Screen')}: {binding.description}",
                 partial(self.run_action, binding.action, screen),
             )
+
+
+def _nothing_to_review(session: ReviewSession, where: str) -> str:
+    """Why a review would be empty, and what more there is to study instead."""
+    if session.cram:
+        return f"Nothing to cram in {where}."
+    if session.extra_new:
+        return f"No new prompts left to learn today in {where} (cloze siblings of today's cards wait for another day)."
+    if session.ahead_days:
+        return f"Nothing due in {where} in the next {session.ahead_days} days."
+    more = session.more_to_study()
+    if not more.unseen and not more.due_ahead:
+        return f"Nothing to review in {where}."
+    return (
+        f"Nothing to review in {where} now: {more.unseen} prompts unseen, {more.due_ahead} due in the next "
+        f"{more.ahead_days} days. On the home screen, m learns more new prompts today and h reviews ahead."
+    )

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from mlcards.config import Settings
 from mlcards.decktree import DeckNode, build_tree
-from mlcards.review import ReviewFilter
+from mlcards.review import MoreToStudy, ReviewFilter, ReviewSession
 from mlcards.store.counts import answered_by_kind, deck_counts, deck_list, streak
 from mlcards.store.database import DatabaseError, open_database
 from mlcards.store.errors import explain
@@ -44,10 +44,11 @@ def _readiness(value: float | None, style: str) -> Text:
 
 def _interview_line(ready: Readiness) -> Text:
     day, overall = ready.interview.isoformat(), f"{ready.overall:.0%}"
-    if ready.days_left <= 0:
-        when = "is today" if ready.days_left == 0 else "has passed"
+    if ready.days_left < 0:  # today's schedule cannot say what was known on a past day
+        return Text.assemble(("Interview ", "bold"), f"{day} has passed", (" · i: set the next one or clear the date", "dim"))
+    if ready.days_left == 0:
         return Text.assemble(
-            ("Interview ", "bold"), f"{day} {when} · readiness {overall}", (" · i: change or clear the date", "dim")
+            ("Interview ", "bold"), f"{day} is today · readiness {overall}", (" · i: change or clear the date", "dim")
         )
     return Text.assemble(
         ("Interview ", "bold"),
@@ -65,10 +66,15 @@ def deck_column_width(table_width: int, names: list[str], counts_width: int) -> 
 
 
 class HomeScreen(Screen[None]):
+    offer: MoreToStudy | None = None  # what is left once today's work is done, while n and h are offered
+
     BINDINGS = [
         Binding("enter", "study", "Study", priority=True),  # before the table turns enter into a selection
         Binding("a", "study_all", "Study all due"),
         Binding("c", "cram", "Cram", show=False),  # in help and the palette: the 80-column footer keeps the daily keys
+        # Offered once today's work is done (or its new prompts are): hidden until then.
+        Binding("m", "more_new", "Learn more"),
+        Binding("h", "review_ahead", "Review ahead"),
         Binding("b", "browse", "Browse"),
         Binding("t", "stats", "Stats"),
         Binding("n", "new_card", "New card"),
@@ -99,6 +105,7 @@ class HomeScreen(Screen[None]):
         yield Header()
         yield Static(id="today")
         yield Static(id="interview")
+        yield Static(id="more")
         # Columns are added with the rows (see _fill_table): the Deck column's width follows the screen's.
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
@@ -123,7 +130,10 @@ class HomeScreen(Screen[None]):
         ]
         self._fill_table()
         by_kind, days = answered_by_kind(database, today), streak(database, today)
-        due_today, new_today = self.mlcards.collection.review_now(self.mlcards.now())  # exactly what `a` shows
+        # Counted from the queue a review of everything would build, so the numbers are exactly
+        # what `a` shows: daily limits, the plan's quota, buried prompts and held-back cloze siblings.
+        session = ReviewSession(database, settings, self.mlcards.now())
+        due_today, new_today = session.due_and_new()
         planned = settings.interview_date is not None and today < settings.interview_date  # the plan's quota applies
         summary = Text.assemble(
             ("Today ", "bold"),
@@ -140,6 +150,9 @@ class HomeScreen(Screen[None]):
         interview.display = self._ready is not None
         if self._ready is not None:
             interview.update(_interview_line(self._ready))
+        self._offer_more(
+            session.more_to_study() if not session.queued or session.new_limit_reached else None, bool(session.queued)
+        )
 
     def _fill_table(self) -> None:
         """Rows and columns from the last counts read, the Deck column fitted to the table's width
@@ -149,7 +162,8 @@ class HomeScreen(Screen[None]):
         count_widths = [
             max(len(title), *(len(str(getattr(node, key))) for _, _, node, _ in self._rows)) for title, key in COUNT_COLUMNS
         ]
-        counts_width = sum(width + CELL_PADDING for width in count_widths) + (0 if self._ready is None else 5 + CELL_PADDING)
+        ready = self._ready if self._ready is not None and self._ready.days_left >= 0 else None  # no column once it has passed
+        counts_width = sum(width + CELL_PADDING for width in count_widths) + (0 if ready is None else 5 + CELL_PADDING)
         width = deck_column_width(table.size.width or self.size.width, [name for _, name, _, _ in self._rows], counts_width)
         table.clear(columns=True)
         table.add_column("Deck", key="deck", width=width)
@@ -157,7 +171,6 @@ class HomeScreen(Screen[None]):
             table.add_column(
                 title, key=key, width=count_width
             )  # "Unseen": never answered; the line above says how many come today
-        ready = self._ready
         if ready is not None:  # the Ready column only while an interview date is set
             table.add_column("Ready", key="ready", width=5)
         for key, name, node, depth in self._rows:
@@ -174,6 +187,30 @@ class HomeScreen(Screen[None]):
             )
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
+
+    def _offer_more(self, more: MoreToStudy | None, work_left: bool) -> None:
+        """Once today's work (or its new prompts) is done: what is left, and m / h to study more."""
+        line = self.query_one("#more", Static)
+        self.offer = more if more is not None and (more.unseen or more.due_ahead) else None
+        line.display = self.offer is not None
+        self.refresh_bindings()
+        if self.offer is None:
+            return
+        line.update(
+            Text.assemble(  # short enough for 80 columns
+                ("New prompts done" if work_left else "Done for today", "bold"),
+                f" · {self.offer.unseen} unseen · {self.offer.due_ahead} due in {self.offer.ahead_days} days · ",
+                ("m", "bold"),
+                " learn more · ",
+                ("h", "bold"),
+                " review ahead",
+            )
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("more_new", "review_ahead"):
+            return self.offer is not None
+        return True
 
     def selected_deck(self) -> str | None:
         """The full name of the deck under the cursor; "" for all decks."""
@@ -199,6 +236,12 @@ class HomeScreen(Screen[None]):
 
     def action_cram(self) -> None:
         self.mlcards.start_review(self._filter(), cram=True)
+
+    def action_more_new(self) -> None:
+        self.mlcards.ask_more_new(self._filter())
+
+    def action_review_ahead(self) -> None:
+        self.mlcards.ask_review_ahead(self._filter())
 
     def action_browse(self) -> None:
         self.mlcards.action_browse()

@@ -87,6 +87,9 @@ class ReviewScreen(Screen[None]):
         Binding("s", "suspend", "Suspend"),
         Binding("b", "bury", "Bury"),
         Binding("e", "edit", "Edit"),
+        # On the end-of-session screen only: study more in this session's decks and tags.
+        Binding("m", "more_new", "Learn more"),
+        Binding("h", "review_ahead", "Review ahead"),
         Binding("escape", "leave", "Home"),
     ]
 
@@ -227,6 +230,16 @@ class ReviewScreen(Screen[None]):
             lines.append(f"  {self.set_aside} prompt(s) suspended or buried\n")
         if self.session.cram:
             lines.append("\nCram session: no schedule was changed.\n", style="magenta")
+        else:
+            more = self.session.more_to_study()
+            unseen = f"{more.unseen} prompt{'' if more.unseen == 1 else 's'} unseen"
+            chosen = self.session.filter
+            where = f" in {visible_line(chosen.deck)}" if chosen.deck else " with these tags" if chosen.tags else ""
+            lines.append(f"\n{unseen} · {more.due_ahead} due in the next {more.ahead_days} days{where}\n")
+            lines.append("m", style="bold")
+            lines.append(" learn more new prompts today · ")
+            lines.append("h", style="bold")
+            lines.append(" review ahead\n")
         lines.append("\nPress escape for the deck list, u to undo the last answer.", style="dim")
         self.query_one("#card", CardView).show([lines])
         self.query_one("#answers", AnswerBar).show_hint("")
@@ -237,6 +250,8 @@ class ReviewScreen(Screen[None]):
             return not self.finished
         if action == "undo":
             return True if self.session.can_undo else None  # shown dimmed until there is an answer
+        if action in ("more_new", "review_ahead"):
+            return self.finished and not self.session.cram
         return True
 
     def action_reveal(self) -> None:
@@ -360,6 +375,14 @@ class ReviewScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.dismiss()
+
+    def action_more_new(self) -> None:
+        if self.finished and not self.session.cram:
+            self.mlcards.ask_more_new(self.session.filter)
+
+    def action_review_ahead(self) -> None:
+        if self.finished and not self.session.cram:
+            self.mlcards.ask_review_ahead(self.session.filter)
 
     def _next(self) -> None:
         self.revealed = False
