@@ -94,7 +94,7 @@ def _v7_to_v8(connection: sqlite3.Connection) -> None:
     connection.execute(
         "CREATE TABLE anki_card_state (schedule_id INTEGER NOT NULL PRIMARY KEY, due DATE, interval INTEGER NOT NULL, "
         "easiness INTEGER NOT NULL, repetitions INTEGER NOT NULL, lapses INTEGER NOT NULL, suspended BOOLEAN NOT NULL, "
-        "last_log_id INTEGER NOT NULL, redrill_on DATE, fsrs_phase INTEGER, fsrs_due DATETIME)"
+        "last_log_id INTEGER NOT NULL, redrill_on DATE, fsrs_phase INTEGER, fsrs_step INTEGER, fsrs_due DATETIME)"
     )
     connection.execute("CREATE INDEX ix_anki_answer_in_log_id ON anki_answer_in (log_id)")
 

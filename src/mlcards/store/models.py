@@ -206,4 +206,5 @@ class AnkiCardState(SQLModel, table=True):
     last_log_id: int
     redrill_on: date | None = None
     fsrs_phase: int | None = None
+    fsrs_step: int | None = None
     fsrs_due: datetime | None = None

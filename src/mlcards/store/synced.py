@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from mlcards.store.history import ON_FIRST_DAY_SQL
-from mlcards.store.selection import ReviewRow, ScheduleRow
+from mlcards.store.selection import ScheduleRow, select_schedules
 from mlcards.store.values import parse_timestamp
 
 
@@ -286,12 +285,13 @@ _STATE_COLUMNS = (
     "last_log_id",
     "redrill_on",
     "fsrs_phase",
+    "fsrs_step",
     "fsrs_due",
 )
 _STATE_CHANGED_SQL = " OR ".join(f"a.{column} IS NOT s.{column}" for column in _STATE_COLUMNS)
 # A prompt never answered nor suspended is new in Anki too: no row stands for this state, so a
 # first sync of 10,000 new prompts remembers nothing.
-_NEW_STATE: tuple[object, ...] = (None, 0, 250, 0, 0, 0, 0, None, None, None)
+_NEW_STATE: tuple[object, ...] = (None, 0, 250, 0, 0, 0, 0, None, None, None, None)
 _NOT_NEW_SQL = " OR ".join(
     f"s.{column} IS NOT {'NULL' if value is None else value}" for column, value in zip(_STATE_COLUMNS, _NEW_STATE, strict=True)
 )
@@ -320,40 +320,17 @@ def prompts_with_changed_state(connection: sqlite3.Connection) -> list[int]:
 def prompts_to_schedule(connection: sqlite3.Connection, schedule_ids: Collection[int] | None) -> list[PromptToSchedule]:
     """Active prompts of present cards (all, or these) with their states and review-log rows."""
     only = "" if schedule_ids is None else " AND s.id IN (SELECT value FROM json_each(:ids))"
-    parameters = {"ids": json.dumps(sorted(schedule_ids or ()))}
-    present = "s.active AND c.present AND d.present"
     rows = connection.execute(
-        f"SELECT s.id, c.deck_id, c.card_id, s.ordinal, s.repetitions, s.interval, s.easiness, s.due, s.lapses, s.suspended, "
-        f"{', '.join(f's.{column}' for column in _STATE_COLUMNS)} FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
-        f"WHERE {present}{only}",
-        parameters,
+        f"SELECT s.id, c.deck_id, c.card_id, {', '.join(f's.{column}' for column in _STATE_COLUMNS)} "
+        "FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
+        f"WHERE s.active AND c.present AND d.present{only}",
+        {"ids": json.dumps(sorted(schedule_ids or ()))},
     ).fetchall()
-    reviews: dict[int, list[ReviewRow]] = defaultdict(list)
-    for schedule_id, reviewed_at, *values in connection.execute(
-        "SELECT r.schedule_id, r.reviewed_at, r.grade, r.kind, r.duration_ms, r.interval_before, r.interval_after, "
-        "r.easiness_after FROM review_log r JOIN schedule s ON s.id = r.schedule_id JOIN card c ON c.pk = s.card_pk "
-        f"JOIN deck d ON d.id = c.deck_id WHERE {present}{only} ORDER BY r.schedule_id, r.reviewed_at, r.id",
-        parameters,
-    ):
-        reviews[schedule_id].append(ReviewRow(_utc(reviewed_at), *values))
+    schedules = select_schedules(connection, schedule_ids)
     return [
-        PromptToSchedule(
-            schedule_id,
-            deck_id,
-            card_id,
-            ScheduleRow(
-                ordinal,
-                repetitions,
-                interval,
-                easiness,
-                date.fromisoformat(due) if due else None,
-                lapses,
-                bool(suspended),
-                tuple(reviews.get(schedule_id, ())),
-            ),
-            tuple(state),
-        )
-        for schedule_id, deck_id, card_id, ordinal, repetitions, interval, easiness, due, lapses, suspended, *state in rows
+        PromptToSchedule(schedule_id, deck_id, card_id, schedules[schedule_id], tuple(state))
+        for schedule_id, deck_id, card_id, *state in rows
+        if schedule_id in schedules
     ]
 
 
