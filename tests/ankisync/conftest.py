@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pytest
 from anki.collection import Collection as AnkiCollection
 from anki.scheduler.v3 import CardAnswer
 
+from mlcards.ankisync.endpoint import endpoint_folder
 from mlcards.ankisync.run import AnkiSyncReport, FullSync, Progress, sync_with_anki
 from mlcards.config import Settings, SyncSettings
 from mlcards.export.anki import note_guid
@@ -112,9 +113,14 @@ class Phone:
 
     def __init__(self, folder: Path, server: SyncServer) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
         self.collection = AnkiCollection(str(folder / "collection.anki2"))
         self.server = server
         self.auth = self.collection.sync_login(USER, PASSWORD, server.url)
+
+    def reopen(self) -> None:
+        """Open the collection file again (after it was closed, e.g. to restore a backup of it)."""
+        self.collection = AnkiCollection(str(self.folder / "collection.anki2"))
 
     def sync(self, upload_if_asked: bool = False) -> None:
         """A sync as Anki's apps do it: a full download when the phone is empty or when asked."""
@@ -182,6 +188,7 @@ class Learner:
     database: Database
     server: SyncServer
     settings: Settings
+    url: str | None = None  # another address of the server (a relay in front of it), else its own
 
     def sync(
         self,
@@ -194,7 +201,7 @@ class Learner:
         return sync_with_anki(
             self.database,
             self.settings,
-            self.server.settings(password),
+            replace(self.server.settings(password), url=self.url or self.server.url),
             now or datetime.now().astimezone(),
             full=full,
             progress=progress,
@@ -218,3 +225,12 @@ def both_synced(learner: Learner, make_phone, write_deck: WriteDeck):  # type: i
 
 def the_log(database: Database) -> list[dict[str, object]]:
     return list(log_rows(database.connection, None, None))
+
+
+def copy_state(learner: Learner) -> tuple[int, ...]:
+    """mlcards' Anki copy as its own rows say: modified, schema, last sync, cards, answers."""
+    copy = AnkiCollection(str(endpoint_folder(learner.database.path) / "collection.anki2"))
+    try:
+        return tuple(copy.db.first("SELECT mod, scm, ls, (SELECT count(*) FROM cards), (SELECT count(*) FROM revlog) FROM col"))
+    finally:
+        copy.close()

@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
+from mlcards.ankisync.card_state import AnkiCardState, anki_card_state
 from mlcards.ankisync.endpoint import open_db, rows_of
 from mlcards.export.anki import note_guid
 from mlcards.export.progress import (
@@ -22,8 +23,8 @@ from mlcards.export.progress import (
     PackageCalendar,
     ScheduledCard,
     anki_ease,
-    card_columns,
 )
+from mlcards.scheduling.rule import RuleSettings
 from mlcards.store.history import anki_review_kind
 from mlcards.store.synced import OutgoingAnswer
 
@@ -41,11 +42,12 @@ class AnkiCard(NamedTuple):
     factor: int
     reps: int
     lapses: int
+    left: int
     in_filtered_deck: bool
 
 
 _CARDS_SQL = (
-    "SELECT c.id, n.guid, c.ord, c.type, c.queue, c.due, c.ivl, c.factor, c.reps, c.lapses, c.odid "
+    "SELECT c.id, n.guid, c.ord, c.type, c.queue, c.due, c.ivl, c.factor, c.reps, c.lapses, c.left, c.odid "
     "FROM cards c JOIN notes n ON n.id = c.nid"
 )
 _CHUNK = 500  # GUIDs per query, well under SQLite's bound-parameter limit
@@ -77,8 +79,8 @@ def cards_changed_since(collection: AnkiCollection, since_usn: int) -> dict[tupl
 
 def _by_note_and_ordinal(rows: list[Row]) -> dict[tuple[str, int], AnkiCard]:
     return {
-        (guid, ordinal): AnkiCard(card_id, kind, queue, due, ivl, factor, reps, lapses, bool(odid))
-        for card_id, guid, ordinal, kind, queue, due, ivl, factor, reps, lapses, odid in rows
+        (guid, ordinal): AnkiCard(card_id, kind, queue, due, ivl, factor, reps, lapses, left, bool(odid))
+        for card_id, guid, ordinal, kind, queue, due, ivl, factor, reps, lapses, left, odid in rows
     }
 
 
@@ -140,25 +142,30 @@ def _insert_revlog(collection: AnkiCollection, rows: Sequence[tuple[int, ...]]) 
 
 
 def send_card_states(
-    collection: AnkiCollection, prompts: list[ScheduledCard], cards: dict[tuple[str, int], AnkiCard], today: date
+    collection: AnkiCollection,
+    prompts: list[ScheduledCard],
+    cards: dict[tuple[str, int], AnkiCard],
+    today: date,
+    rule: RuleSettings,
 ) -> int:
     """Give each Anki card its prompt's state where they differ; returns how many changed.
-    `prompts` carry their review-log rows (Anki counts them as the card's reps)."""
+    `prompts` carry their review-log rows (Anki counts them as the card's reps); `today` is the
+    study day of the sync (a same-day repeat owed today makes a learning card)."""
     # Anki numbers days from its collection's creation: today is day `sched.today` there. Only the
     # numbering of the calendar is used here; the collection keeps its own creation time.
     origin = today - timedelta(days=collection.sched.today)
     calendar = PackageCalendar(origin, collection.crt, 0, 0)
-    wanted: dict[int, tuple[int, ...]] = {}
+    wanted: dict[int, AnkiCardState] = {}
     for prompt in prompts:
         card = cards.get((prompt.guid, prompt.ord))
         if card is None or card.in_filtered_deck:  # a filtered deck owns its cards' due dates until they return
             continue
         schedule = prompt.schedule
-        current = (card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses)
+        current = AnkiCardState(card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses, card.left)
         if schedule.due is not None:
-            state = card_columns(schedule, calendar)
+            state = anki_card_state(schedule, today, calendar, rule)
         elif card.type == CARD_NEW:  # new on both sides: only suspension is ours to say
-            state = (*current[:1], QUEUE_SUSPENDED if schedule.suspended else QUEUE_NEW, *current[2:])
+            state = current._replace(queue=QUEUE_SUSPENDED if schedule.suspended else QUEUE_NEW)
         else:
             continue  # new here, answered there without a grade (a manual reschedule): left to Anki
         if state != current:
@@ -166,18 +173,12 @@ def send_card_states(
     if not wanted:
         return 0
     changed = []
-    for card_id, (kind, queue, due, ivl, factor, reps, lapses) in wanted.items():
+    for card_id, state in wanted.items():
         updated = collection.get_card(card_id)  # type: ignore[arg-type]
-        updated.type, updated.queue, updated.due, updated.ivl, updated.factor, updated.reps, updated.lapses = (
-            kind,  # type: ignore[assignment]
-            queue,  # type: ignore[assignment]
-            due,
-            ivl,
-            factor,
-            reps,
-            lapses,
-        )
-        updated.left = 0  # no learning steps left: mlcards' schedule has none
+        updated.type, updated.queue = state.type, state.queue  # type: ignore[assignment]
+        updated.due, updated.ivl, updated.factor = state.due, state.ivl, state.factor
+        updated.reps, updated.lapses, updated.left = state.reps, state.lapses, state.left
+        updated.odue = 0
         changed.append(updated)
     collection.update_cards(changed, skip_undo_entry=True)
     return len(changed)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from mlcards.ankisync.answers_in import AnkiRevlog, new_answers, revlog_of_notes, take_in
 from mlcards.ankisync.answers_out import anki_cards, cards_changed_since, send_answers, send_card_states
 from mlcards.ankisync.endpoint import Endpoint, copy_mark, copy_usn, endpoint_folder, open_endpoint, rows_of
-from mlcards.ankisync.faults import FullSyncRequired, Stage, SyncFailed, explain
+from mlcards.ankisync.faults import FullSyncRequired, Stage, SyncFailed, explain, full_sync_required
+from mlcards.ankisync.full_sync_facts import FullSyncFacts, look_at_server
 from mlcards.ankisync.notes_out import (
     NotesSent,
     all_guids,
@@ -32,7 +33,7 @@ from mlcards.ankisync.notes_out import (
     remove_notes,
     send_notes,
 )
-from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, sync_target
+from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, server_answers, sync_target
 from mlcards.config import Settings, SyncSettings
 from mlcards.export.anki import BASIC_MODEL_ID, CLOZE_MODEL_ID, cycle_collector_paused, note_guid, package_content
 from mlcards.export.progress import ScheduledCard
@@ -41,6 +42,7 @@ from mlcards.store.counts import latest_answered_day
 from mlcards.store.database import Database
 from mlcards.store.selection import ExportError
 from mlcards.store.synced import (
+    PromptRow,
     SyncMarks,
     all_prompts,
     card_kinds_of_notes,
@@ -48,6 +50,7 @@ from mlcards.store.synced import (
     forget_answers_out,
     forget_notes,
     known_among,
+    known_revlog_ids,
     latest_log_id,
     notes_of_cards,
     notes_of_removed_cards,
@@ -99,6 +102,7 @@ class AnkiSyncReport:
 
 Progress = Callable[[Stage], None]
 _MODEL_OF_KIND = {"basic": BASIC_MODEL_ID, "cloze": CLOZE_MODEL_ID}
+PROBE_TIMEOUT_SECONDS = 5  # after a failure, how long the server has to answer at all
 
 
 def sync_with_anki(
@@ -143,18 +147,29 @@ class _Sync:
         self.progress = progress
         self.stage = Stage.LOGIN
         self.full_done: FullSync | None = None
+        self.contacted = False  # the server answered a request of this sync
 
     def step(self, stage: Stage) -> None:
         self.stage = stage
         self.progress(stage)
 
     def run(self) -> AnkiSyncReport:
-        from anki.errors import AnkiException
+        from anki.errors import AnkiException, NetworkError, SyncError
 
         try:
             return self._run()
         except AnkiException as error:
-            raise explain(error, self.stage, self.target.url, self.target.user) from error
+            again = f"mlcards sync --full-{self.full.value}" if self.full and self.full_done is None else "mlcards sync"
+            answers_now = isinstance(error, (NetworkError, SyncError)) and server_answers(self.target, PROBE_TIMEOUT_SECONDS)
+            raise explain(
+                error,
+                self.stage,
+                self.target.url,
+                self.target.user,
+                contacted=self.contacted,
+                answers_now=answers_now,
+                again=again,
+            ) from error
 
     def _run(self) -> AnkiSyncReport:
         connection = self.database.connection
@@ -237,9 +252,7 @@ class _Sync:
             noted = {guid for guid, _ in known}
             if all(row.guid in noted or row.model_id not in (BASIC_MODEL_ID, CLOZE_MODEL_ID) for row in revlog):
                 return known
-        prompts = all_prompts(connection)
-        guids_of = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}  # a cloze's prompts share one
-        return {(guids_of[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
+        return prompts_by_anki_card(all_prompts(connection))
 
     def _send_notes(self, last: SyncMarks | None, version: str, yaml: str, edited_guids: set[str]) -> tuple[NotesSent, list[str]]:
         """Render and send the cards whose content changed since their note was sent (every card
@@ -322,7 +335,7 @@ class _Sync:
             if missing := {guid for guid, ordinal in needed if (guid, ordinal) not in cards}:
                 cards.update(anki_cards(self.collection, missing))
         scheduled = [ScheduledCard(note_guid(p.deck_id, p.card_id), p.schedule.ordinal - 1, p.schedule) for p in prompts]
-        rescheduled = send_card_states(self.collection, scheduled, cards, today)
+        rescheduled = send_card_states(self.collection, scheduled, cards, today, self.rule)
         written = [
             (prompt.schedule_id, prompt.state)
             for prompt, card in zip(prompts, scheduled, strict=True)
@@ -336,17 +349,20 @@ class _Sync:
         from anki.errors import SyncError, SyncErrorKind
 
         auth, from_file = authenticate(self.collection, self.endpoint.folder, self.target)
+        self.contacted = not from_file  # a login is an answer from the server
         self.step(Stage.PULL)
         try:
             output = self.collection.sync_collection(auth, False)
         except SyncError as error:
             if not (from_file and error.kind is SyncErrorKind.AUTH):
                 raise
+            self.contacted = True
             forget_host_key(self.endpoint.folder)  # the server no longer knows it: log in afresh with the password
             self.stage = Stage.LOGIN
             auth = login(self.collection, self.endpoint.folder, self.target)
             self.stage = Stage.PULL
             output = self.collection.sync_collection(auth, False)
+        self.contacted = True
         auth = _followed(auth, output)
         required = type(output).ChangesRequired
         # An empty copy holds nothing mlcards lacks: it takes the server's collection whenever asked.
@@ -354,13 +370,7 @@ class _Sync:
         if output.required == required.FULL_DOWNLOAD or (output.required == required.FULL_SYNC and download):
             self._full(auth, upload=False)
         elif output.required == required.FULL_SYNC and self.full is not FullSync.UPLOAD:
-            raise FullSyncRequired(
-                f"the sync server at {self.target.url} asks for a full sync: the collection there and mlcards' Anki copy "
-                "were changed in ways Anki cannot merge (a note type edited, a full sync chosen on another device, or "
-                "an older copy restored). Nothing was changed in mlcards or on the server. Choose which side wins: "
-                "mlcards sync --full-download keeps the server's collection (mlcards' answers are kept and sent again), "
-                "mlcards sync --full-upload replaces it with mlcards' (answers given in Anki since the last sync are lost)."
-            )
+            raise full_sync_required(self.target.url, self._look_at_server(auth))
         return auth
 
     def _push(self, auth: SyncAuth) -> None:
@@ -380,6 +390,7 @@ class _Sync:
 
     def _full(self, auth: SyncAuth, upload: bool) -> None:
         collection = self.collection
+        self.step(Stage.FULL_UPLOAD if upload else Stage.FULL_DOWNLOAD)
         if upload:
             self.endpoint.start_days_at(self.hour)
         collection.close_for_full_sync()
@@ -388,6 +399,31 @@ class _Sync:
         finally:
             collection.reopen(after_full_sync=True)
         self.full_done = FullSync.UPLOAD if upload else FullSync.DOWNLOAD
+
+    def _look_at_server(self, auth: SyncAuth) -> FullSyncFacts | None:
+        """The server's collection compared with mlcards' copy, or None if it cannot be fetched now
+        (the message then says less, and nothing else changes)."""
+        from anki.errors import AnkiException
+
+        connection = self.database.connection
+        unsent = unsent_answers(connection)
+        mlcards_answers: dict[int, int | None] = {answer.log_id: None for answer in unsent}
+        mlcards_answers.update({log_id: revlog_id for revlog_id, log_id in sent_revlog_ids(connection).items()})
+        known = known_revlog_ids(connection)
+        # every answer of the log is known by its revlog id (its time in ms), or has not gone out yet
+        moments = [answer.reviewed_at for answer in unsent] + ([datetime.fromtimestamp(max(known) / 1000, UTC)] if known else [])
+        try:
+            return look_at_server(
+                self.collection,
+                auth,
+                self.endpoint.folder,
+                prompts_by_anki_card(all_prompts(connection)),
+                known,
+                mlcards_answers,
+                max(moments).astimezone() if moments else None,
+            )
+        except (AnkiException, OSError):
+            return None
 
     def _resend_answers_the_copy_lost(self) -> None:
         """Answers recorded as sent whose revlog rows the copy no longer holds (it was replaced by the
@@ -400,6 +436,13 @@ class _Sync:
         if lost:
             with self.database.transaction() as writing:
                 forget_answers_out(writing, lost)
+
+
+def prompts_by_anki_card(prompts: list[PromptRow], guids: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, int], int]:
+    """(note GUID, Anki card ordinal) -> mlcards' prompt."""
+    if guids is None:
+        guids = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}
+    return {(guids[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
 
 
 def _followed(auth: SyncAuth, output: SyncOutput) -> SyncAuth:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,3 +101,15 @@ def authenticate(collection: AnkiCollection, folder: Path, target: Target) -> tu
     if host_key is not None:
         return SyncAuth(hkey=host_key, endpoint=target.url), True
     return login(collection, folder, target), False
+
+
+def server_answers(target: Target, timeout_seconds: float) -> bool:
+    """Whether anything answers HTTP at the server's address now. After a sync broke off, this tells a
+    connection cut (the server answers) from a server that stopped or cannot be reached."""
+    try:
+        urllib.request.urlopen(target.url, timeout=timeout_seconds).close()
+    except urllib.error.HTTPError:
+        return True  # an HTTP status is an answer (Anki's server has no page at its root)
+    except (OSError, ValueError):
+        return False
+    return True

@@ -39,6 +39,10 @@ class ScheduleRow(NamedTuple):
     lapses: int
     suspended: bool
     reviews: tuple[ReviewRow, ...] = ()
+    redrill_on: date | None = None  # the study day on which a same-day repeat is owed
+    fsrs_phase: int | None = None  # FSRS's 1 learning, 2 review, 3 relearning (kept under either rule)
+    fsrs_step: int | None = None  # the learning or relearning step reached
+    fsrs_due: datetime | None = None  # when FSRS would show it next (UTC)
 
 
 class NoteRow(NamedTuple):
@@ -66,7 +70,8 @@ _NOTES_SQL = """
     WHERE c.present AND d.present {filters}
 """
 _SCHEDULES_SQL = """
-    SELECT s.id, s.card_pk, s.ordinal, s.repetitions, s.interval, s.easiness, s.due, s.lapses, s.suspended
+    SELECT s.id, s.card_pk, s.ordinal, s.repetitions, s.interval, s.easiness, s.due, s.lapses, s.suspended,
+           s.redrill_on, s.fsrs_phase, s.fsrs_step, s.fsrs_due
     FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id
     WHERE s.active AND c.present AND d.present {filters}
     ORDER BY s.card_pk, s.ordinal
@@ -156,9 +161,27 @@ def _schedule_rows(schedule_rows: list[Any], review_rows: list[Any]) -> list[tup
                 lapses,
                 bool(suspended),
                 tuple(reviews.get(schedule_id, ())),
+                date.fromisoformat(redrill_on) if redrill_on else None,
+                fsrs_phase,
+                fsrs_step,
+                _utc(fsrs_due) if fsrs_due else None,
             ),
         )
-        for schedule_id, card_pk, ordinal, repetitions, interval, easiness, due, lapses, suspended in schedule_rows
+        for (
+            schedule_id,
+            card_pk,
+            ordinal,
+            repetitions,
+            interval,
+            easiness,
+            due,
+            lapses,
+            suspended,
+            redrill_on,
+            fsrs_phase,
+            fsrs_step,
+            fsrs_due,
+        ) in schedule_rows
     ]
 
 
