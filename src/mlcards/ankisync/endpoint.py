@@ -106,5 +106,17 @@ def open_db(collection: AnkiCollection) -> DBProxy:
     return collection.db
 
 
+def copy_usn(collection: AnkiCollection) -> int:
+    """The copy's update sequence number: what the server sends from now on carries this one or a higher."""
+    return int(open_db(collection).scalar("SELECT usn FROM col"))  # type: ignore[arg-type]
+
+
+def copy_mark(collection: AnkiCollection) -> str:
+    """The copy's state as a sync leaves it (its usn and last-sync time): a copy replaced, deleted
+    or restored since has another."""
+    usn, last_sync = open_db(collection).first("SELECT usn, ls FROM col")  # type: ignore[arg-type, misc]
+    return f"{usn}/{last_sync}"
+
+
 def rows_of(collection: AnkiCollection, sql: str, *arguments: object) -> list[Row]:
     return open_db(collection).all(sql, *arguments)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mlcards.ankisync.answers_in import new_answers
+from mlcards.ankisync.answers_in import new_answers, revlog_of_notes
 from mlcards.ankisync.endpoint import COLLECTION_NAME, rows_of
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def look_at_server(
             finally:
                 server.reopen(after_full_sync=True)
             server_times, _ = times_of(server)
-            only_on_server = len(new_answers(server, prompts, known_revlog_ids))
+            only_on_server = len(new_answers(revlog_of_notes(server, None), prompts, known_revlog_ids))
             on_server = {revlog_id for (revlog_id,) in rows_of(server, "SELECT id FROM revlog")}
         finally:
             server.close()

@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from mlcards.ankisync.endpoint import rows_of
-from mlcards.export.anki import BASIC_MODEL, CLOZE_MODEL, PackageContent, PackageNote, write_package
+from mlcards.ankisync.endpoint import open_db, rows_of
+from mlcards.export.anki import (
+    BASIC_MODEL,
+    BASIC_MODEL_ID,
+    CLOZE_MODEL,
+    CLOZE_MODEL_ID,
+    PackageContent,
+    PackageNote,
+    write_package,
+)
+from mlcards.export.html_cache import renderer_fingerprint
+from mlcards.store.synced import SentNote
 
 if TYPE_CHECKING:
     from anki.collection import Collection as AnkiCollection
@@ -28,11 +40,26 @@ FIELD_SEPARATOR = "\x1f"  # how Anki joins a note's fields in its notes table
 class NotesSent:
     added: int
     updated: int
-    fingerprints: dict[str, str]  # note GUID -> its fields as the Anki copy now holds them
+    moved: int  # notes whose card moved to another deck or id in the YAML: new GUID, cards in the new deck
+    retyped: int  # notes of cards turned from basic into cloze or back: replaced by a note of the other type
+    sent: list[SentNote]  # the notes of the content as the Anki copy now holds them
+
+    @property
+    def rendered(self) -> int:
+        return len(self.sent)
 
 
 def fingerprint(fields: str, tags: str) -> str:
     return hashlib.sha256(f"{fields}\x1e{tags}".encode()).hexdigest()
+
+
+@cache
+def notes_version() -> str:
+    """The note renderer and note types: a note sent by another version is rendered and compared again."""
+    digest = hashlib.sha1(renderer_fingerprint())
+    for model in (BASIC_MODEL, CLOZE_MODEL):
+        digest.update(repr((model.css, [(template["qfmt"], template["afmt"]) for template in model.templates])).encode())
+    return digest.hexdigest()[:16]
 
 
 class HeldNote(NamedTuple):
@@ -42,33 +69,116 @@ class HeldNote(NamedTuple):
     tags: str
 
 
-def held_notes(collection: AnkiCollection) -> dict[str, HeldNote]:
-    """Every note of the collection by GUID."""
-    return {guid: HeldNote(*rest) for guid, *rest in rows_of(collection, "SELECT guid, id, mid, flds, tags FROM notes")}
+_CHUNK = 500  # GUIDs per query, well under SQLite's bound-parameter limit
 
 
-def edited_in_anki(collection: AnkiCollection, sent: dict[str, str]) -> set[str]:
-    """GUIDs of notes whose text changed in Anki since mlcards last sent it."""
+def held_notes(collection: AnkiCollection, guids: Collection[str] | None = None) -> dict[str, HeldNote]:
+    """Notes of the collection by GUID: every one, or those of `guids`."""
+    sql = "SELECT guid, id, mid, flds, tags FROM notes"
+    if guids is None or len(guids) > _CHUNK:  # GUIDs are not indexed: each chunk would scan every note
+        every = {guid: HeldNote(*rest) for guid, *rest in rows_of(collection, sql)}
+        return every if guids is None else {guid: every[guid] for guid in guids if guid in every}
+    wanted = sorted(guids)
+    found: dict[str, HeldNote] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update((guid, HeldNote(*rest)) for guid, *rest in rows_of(collection, f"{sql} WHERE guid IN ({marks})", *chunk))
+    return found
+
+
+def edited_in_anki(
+    collection: AnkiCollection, sent: Callable[[Collection[str] | None], dict[str, str]], since_usn: int | None
+) -> set[str]:
+    """GUIDs of notes whose text changed in Anki since mlcards last sent it: among the notes the
+    server sent since `since_usn` (every note when None). `sent` gives the fingerprints last sent."""
+    if since_usn is None:
+        notes = held_notes(collection)
+        fingerprints = sent(None)
+    else:
+        notes = {
+            guid: HeldNote(*rest)
+            for guid, *rest in rows_of(collection, "SELECT guid, id, mid, flds, tags FROM notes WHERE usn >= ?", since_usn)
+        }
+        fingerprints = sent(notes.keys())
     return {
-        guid
-        for guid, note in held_notes(collection).items()
-        if guid in sent and fingerprint(note.fields, note.tags) != sent[guid]
+        guid for guid, note in notes.items() if guid in fingerprints and fingerprint(note.fields, note.tags) != fingerprints[guid]
     }
 
 
-def send_notes(collection: AnkiCollection, content: PackageContent, folder: Path, now: datetime) -> NotesSent:
+def our_note_count(collection: AnkiCollection) -> int:
+    """Notes of mlcards' note types in the collection."""
+    return int(open_db(collection).scalar("SELECT count(*) FROM notes WHERE mid IN (?, ?)", BASIC_MODEL_ID, CLOZE_MODEL_ID))  # type: ignore[arg-type]
+
+
+def all_guids(collection: AnkiCollection) -> set[str]:
+    return set(open_db(collection).list("SELECT guid FROM notes"))
+
+
+def send_notes(
+    collection: AnkiCollection, content: PackageContent, folder: Path, now: datetime, sent_guids: dict[int, str]
+) -> NotesSent:
     """The notes of `content` into the collection: new notes, decks and note types through the
-    export's package, changed text of existing notes through Anki's note API."""
-    held = held_notes(collection)
+    export's package, changed text of existing notes through Anki's note API. `sent_guids` gives
+    the GUID a card's note was last sent under, where it differs from its GUID now (the card moved
+    to another deck or was renamed): that note takes the new GUID and its cards the new deck, so
+    the card keeps its history in Anki as it does in mlcards."""
+    wanted_guids = {note.guid for note in content.notes}
+    held = held_notes(collection, wanted_guids | set(sent_guids.values()))
+    moved = _move_notes(collection, content, sent_guids, held)
+    retyped = _remove_retyped_notes(collection, content.notes, held)
+    if moved or retyped:
+        held = held_notes(collection, wanted_guids)
     added = 0
     if any(note.guid not in held for note in content.notes) or not _note_types_current(collection):
         added = _import_package(collection, content, folder, now)
-        held = held_notes(collection)
+        held = held_notes(collection, wanted_guids)
     updated = _update_changed_notes(collection, content.notes, held)
     if updated:
-        held = held_notes(collection)
-    wanted = {note.guid for note in content.notes}
-    return NotesSent(added, updated, {guid: fingerprint(note.fields, note.tags) for guid, note in held.items() if guid in wanted})
+        held = held_notes(collection, wanted_guids)
+    sent = [
+        SentNote(note.guid, fingerprint(found.fields, found.tags), note.card_pk, "")
+        for note in content.notes
+        if (found := held.get(note.guid)) is not None
+    ]
+    return NotesSent(added - retyped, updated, moved, retyped, sent)
+
+
+def _move_notes(
+    collection: AnkiCollection, content: PackageContent, sent_guids: dict[int, str], held: dict[str, HeldNote]
+) -> int:
+    deck_names = {deck.deck_id: deck.name for deck in content.decks}
+    moved = 0
+    for note in content.notes:
+        old_guid = sent_guids.get(note.card_pk)
+        if old_guid is None or old_guid == note.guid or old_guid not in held or note.guid in held:
+            continue
+        found = collection.get_note(held[old_guid].id)  # type: ignore[arg-type]
+        found.guid = note.guid
+        collection.update_note(found, skip_undo_entry=True)
+        deck_id = collection.decks.id(deck_names[note.deck_id], create=True)
+        collection.set_deck(found.card_ids(), deck_id)  # type: ignore[arg-type]
+        held[note.guid] = held.pop(old_guid)
+        moved += 1
+    return moved
+
+
+def _remove_retyped_notes(collection: AnkiCollection, notes: list[PackageNote], held: dict[str, HeldNote]) -> int:
+    """Anki changes a note's type only with a full sync of every device, so a card turned from basic
+    into cloze (or back) gets a new note of its type under the same GUID: mlcards sets the old
+    prompts' answers aside and asks the new ones afresh, and Anki keeps the old cards' review log."""
+    retyped = [held.pop(note.guid).id for note in notes if note.guid in held and held[note.guid].model_id != note.model_id]
+    if retyped:
+        collection.remove_notes(retyped)  # type: ignore[arg-type]
+    return len(retyped)
+
+
+def remove_notes(collection: AnkiCollection, guids: Collection[str]) -> int:
+    """Delete these notes (and their cards) from the collection; returns how many it held."""
+    held = held_notes(collection, guids)
+    if held:
+        collection.remove_notes([note.id for note in held.values()])  # type: ignore[misc]
+    return len(held)
 
 
 def _note_types_current(collection: AnkiCollection) -> bool:
@@ -105,7 +215,7 @@ def _update_changed_notes(collection: AnkiCollection, notes: list[PackageNote], 
     changed = []
     for wanted in notes:
         found = held.get(wanted.guid)
-        if found is None or found.model_id != wanted.model_id:  # a basic card turned cloze (or back) stays as it was
+        if found is None or found.model_id != wanted.model_id:
             continue
         if found.fields == FIELD_SEPARATOR.join(wanted.fields) and set(found.tags.split()) == set(wanted.tags):
             continue

@@ -15,9 +15,19 @@ def describe(report: AnkiSyncReport, url: str) -> str:
     whole = _WHOLE[report.full_sync] if report.full_sync else ""
     return (
         f"Synced with {visible_line(url)}: {report.answers_in} answer(s) from Anki taken in, {report.answers_out} sent; "
-        f"{report.notes_added} new note(s), {report.notes_updated} updated; "
+        f"{report.notes_added} new note(s), {report.notes_updated} updated{_structural(report)}; "
         f"{report.cards_rescheduled} card state(s) set from mlcards' schedule.{whole}"
     )
+
+
+def _structural(report: AnkiSyncReport) -> str:
+    """Notes moved, replaced or removed, when there were any (a plain sync has none)."""
+    parts = [
+        f"{report.notes_moved} moved to another deck" if report.notes_moved else "",
+        f"{report.notes_retyped} replaced by a note of the card's new type (basic/cloze)" if report.notes_retyped else "",
+        f"{report.notes_removed} removed (their cards are gone from the YAML)" if report.notes_removed else "",
+    ]
+    return "".join(f", {part}" for part in parts if part)
 
 
 def describe_edited(report: AnkiSyncReport) -> str | None:

@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,6 +104,7 @@ def anki_deck_id(deck_id: str) -> int:
     return _DECK_ID_FLOOR + int.from_bytes(digest[:8], "big") % _DECK_ID_SPAN
 
 
+@lru_cache(maxsize=1 << 16)  # a sync asks for the same notes' GUIDs in several steps
 def note_guid(deck_id: str, card_id: str) -> str:
     """A note's GUID from its identity alone ("/" cannot occur in ids, so pairs never alias)."""
     digest = hashlib.sha256(f"{_ID_NAMESPACE}:note:{deck_id}/{card_id}".encode()).digest()
@@ -127,12 +128,12 @@ def export_anki_package(
 ) -> ExportReport:
     """Write the selected notes to `out_path` (replaced whole, or left untouched on failure)."""
     remove_export_leftovers(out_path)
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         return _export(database, out_path, now, deck, tags, with_progress, day_start_hour, use_cache)
 
 
 @contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
+def cycle_collector_paused() -> Iterator[None]:
     """An export builds some 10^5 objects that live until it ends and form no cycles; full
     collections scanning them again and again took a fifth of a cached export's time."""
     if not gc.isenabled():
@@ -167,6 +168,7 @@ class PackageNote(NamedTuple):  # one per note: a NamedTuple builds far faster t
     fields: list[str]
     tags: tuple[str, ...]
     ords: tuple[int, ...]  # Anki card ordinals: ours minus one, from the active schedules
+    card_pk: int  # the stored card it is made from (a sync remembers what it sent for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +188,10 @@ def package_content(
     tags: tuple[str, ...] = (),
     with_progress: bool = False,
     use_cache: bool = True,
+    card_pks: Collection[int] | None = None,
 ) -> PackageContent:
-    """The selected notes, rendered; raises ExportError when none match."""
-    notes = select_notes(database, deck, tags, with_reviews=with_progress)
+    """The selected notes (or the notes of `card_pks`), rendered; raises ExportError when none match."""
+    notes = select_notes(database, deck, tags, with_reviews=with_progress, card_pks=card_pks)
     guids = [note_guid(note.deck_id, note.card_id) for note in notes]
     rows = _note_rows(notes, guids, cache_path_for(database.path) if use_cache else None)
     scheduled = [
@@ -245,7 +248,7 @@ def _note_rows(notes: list[NoteRow], guids: list[str], cache_path: Path | None) 
         fields = [next(html) for _ in note_jobs] + [f"{note.deck_id}/{note.card_id}"]
         model_id = CLOZE_MODEL_ID if note.kind == "cloze" else BASIC_MODEL_ID
         ords = tuple(schedule.ordinal - 1 for schedule in note.schedules)
-        rows.append(PackageNote(guid, model_id, anki_deck_id(note.deck_id), fields, note.tags, ords))
+        rows.append(PackageNote(guid, model_id, anki_deck_id(note.deck_id), fields, note.tags, ords, note.card_pk))
     return rows
 
 

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-SCHEMA_VERSION = 7  # each step up has a migration below, and store/models.py declares the result
+SCHEMA_VERSION = 8  # each step up has a migration below, and store/models.py declares the result
 
 
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
@@ -83,6 +83,22 @@ def _v6_to_v7(connection: sqlite3.Connection) -> None:
     )
 
 
+def _v7_to_v8(connection: sqlite3.Connection) -> None:
+    """What makes a sync with Anki incremental: which card each sent note holds and the content it was
+    rendered from (so only changed cards are rendered, and a card gone from the YAML loses its note),
+    and each prompt's schedule as last sent (so only changed prompts get a card state). Notes sent
+    before carry no content yet: the next sync compares them all once, as every sync did."""
+    connection.execute("ALTER TABLE anki_note_text ADD COLUMN card_pk INTEGER")
+    connection.execute("ALTER TABLE anki_note_text ADD COLUMN content VARCHAR NOT NULL DEFAULT ''")
+    connection.execute("CREATE INDEX ix_anki_note_text_card_pk ON anki_note_text (card_pk)")
+    connection.execute(
+        "CREATE TABLE anki_card_state (schedule_id INTEGER NOT NULL PRIMARY KEY, due DATE, interval INTEGER NOT NULL, "
+        "easiness INTEGER NOT NULL, repetitions INTEGER NOT NULL, lapses INTEGER NOT NULL, suspended BOOLEAN NOT NULL, "
+        "last_log_id INTEGER NOT NULL, redrill_on DATE, fsrs_phase INTEGER, fsrs_step INTEGER, fsrs_due DATETIME)"
+    )
+    connection.execute("CREATE INDEX ix_anki_answer_in_log_id ON anki_answer_in (log_id)")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
@@ -90,6 +106,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }
 
 

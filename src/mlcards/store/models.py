@@ -167,7 +167,7 @@ class AnkiAnswerIn(SQLModel, table=True):
 
     __tablename__ = "anki_answer_in"
     revlog_id: int = Field(primary_key=True)  # Anki's revlog id: the answer's time in milliseconds
-    log_id: int  # the review_log row it became
+    log_id: int = Field(index=True)  # the review_log row it became; looked up to find the answers still to send
 
 
 class AnkiAnswerOut(SQLModel, table=True):
@@ -185,3 +185,26 @@ class AnkiNoteText(SQLModel, table=True):
     __tablename__ = "anki_note_text"
     guid: str = Field(primary_key=True)
     fingerprint: str
+    card_pk: int | None = Field(default=None, index=True)  # the card the note holds (None: sent before schema 8)
+    # What the note was rendered from: the card's content hash and identity (empty: compare it again).
+    content: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class AnkiCardState(SQLModel, table=True):
+    """Each prompt's schedule as last written into its Anki card (the schedule's own columns, so
+    comparing them is a cheap scan), so a sync writes only the card states of prompts whose schedule
+    changed since."""
+
+    __tablename__ = "anki_card_state"
+    schedule_id: int = Field(primary_key=True)
+    due: date | None = None
+    interval: int
+    easiness: int
+    repetitions: int
+    lapses: int
+    suspended: bool
+    last_log_id: int
+    redrill_on: date | None = None
+    fsrs_phase: int | None = None
+    fsrs_step: int | None = None
+    fsrs_due: datetime | None = None

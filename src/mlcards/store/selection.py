@@ -3,9 +3,12 @@ from the database so the package matches what the learner studies."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mlcards.store.database import Database
 from mlcards.store.filters import filter_clauses, selected_deck_ids
@@ -81,8 +84,10 @@ _REVIEWS_SQL = """
 """
 
 
-def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], with_reviews: bool) -> list[NoteRow]:
-    """Every exported note in deck-name and file order; raises ExportError when none match."""
+def select_notes(
+    database: Database, deck: str | None, tags: tuple[str, ...], with_reviews: bool, card_pks: Collection[int] | None = None
+) -> list[NoteRow]:
+    """Every exported note (or those of `card_pks`) in deck-name and file order; raises ExportError when none match."""
     with database.snapshot() as connection:
         cursor = connection.cursor()
         deck_ids: list[str] | None = None
@@ -91,32 +96,16 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
             if not deck_ids:
                 raise ExportError(f"no deck is named '{deck}' or has that id; `mlcards decks` lists them")
         filters, parameters = filter_clauses(deck_ids, tags)
+        if card_pks is not None:  # a sync renders only the cards that changed
+            filters += " AND c.pk IN (SELECT value FROM json_each(:card_pks))"
+            parameters["card_pks"] = json.dumps(sorted(card_pks))
         notes = cursor.execute(_NOTES_SQL.format(filters=filters), parameters).fetchall()
         notes.sort(key=lambda row: (row[2], row[1], row[12]))  # deck name, deck id, position
         schedule_rows = cursor.execute(_SCHEDULES_SQL.format(filters=filters), parameters).fetchall()
         review_rows = cursor.execute(_REVIEWS_SQL.format(filters=filters), parameters).fetchall() if with_reviews else []
-    reviews: dict[int, list[ReviewRow]] = defaultdict(list)
-    for schedule_id, reviewed_at, *values in review_rows:
-        reviews[schedule_id].append(ReviewRow(_utc(reviewed_at), *values))
     schedules: dict[int, list[ScheduleRow]] = defaultdict(list)
-    for (schedule_id, card_pk, ordinal, repetitions, interval, easiness, due, lapses, suspended,
-         redrill_on, fsrs_phase, fsrs_step, fsrs_due) in schedule_rows:  # fmt: skip
-        schedules[card_pk].append(
-            ScheduleRow(
-                ordinal,
-                repetitions,
-                interval,
-                easiness,
-                date.fromisoformat(due) if due else None,
-                lapses,
-                bool(suspended),
-                tuple(reviews.get(schedule_id, ())),
-                date.fromisoformat(redrill_on) if redrill_on else None,
-                fsrs_phase,
-                fsrs_step,
-                _utc(fsrs_due) if fsrs_due else None,
-            )
-        )
+    for _schedule_id, card_pk, schedule in _schedule_rows(schedule_rows, review_rows):
+        schedules[card_pk].append(schedule)
     selected = [
         NoteRow(
             pk,
@@ -141,6 +130,59 @@ def select_notes(database: Database, deck: str | None, tags: tuple[str, ...], wi
         scope = f" with {' and '.join(asked)}" if asked else ""
         raise ExportError(f"no cards to export{scope}; `mlcards status` shows what the collection holds")
     return selected
+
+
+def select_schedules(connection: sqlite3.Connection, schedule_ids: Collection[int] | None) -> dict[int, ScheduleRow]:
+    """Active prompts of present cards (all, or these) by id, with their review-log rows, read as
+    an export reads them: `mlcards sync` writes Anki card states from the same rows."""
+    filters, parameters = "", {}
+    if schedule_ids is not None:
+        filters, parameters = " AND s.id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(sorted(schedule_ids))}
+    schedule_rows = connection.execute(_SCHEDULES_SQL.format(filters=filters), parameters).fetchall()
+    review_rows = connection.execute(_REVIEWS_SQL.format(filters=filters), parameters).fetchall()
+    return {schedule_id: schedule for schedule_id, _card_pk, schedule in _schedule_rows(schedule_rows, review_rows)}
+
+
+def _schedule_rows(schedule_rows: list[Any], review_rows: list[Any]) -> list[tuple[int, int, ScheduleRow]]:
+    """(schedule id, card pk, row) for each row of _SCHEDULES_SQL, with its rows of _REVIEWS_SQL."""
+    reviews: dict[int, list[ReviewRow]] = defaultdict(list)
+    for schedule_id, reviewed_at, *values in review_rows:
+        reviews[schedule_id].append(ReviewRow(_utc(reviewed_at), *values))
+    return [
+        (
+            schedule_id,
+            card_pk,
+            ScheduleRow(
+                ordinal,
+                repetitions,
+                interval,
+                easiness,
+                date.fromisoformat(due) if due else None,
+                lapses,
+                bool(suspended),
+                tuple(reviews.get(schedule_id, ())),
+                date.fromisoformat(redrill_on) if redrill_on else None,
+                fsrs_phase,
+                fsrs_step,
+                _utc(fsrs_due) if fsrs_due else None,
+            ),
+        )
+        for (
+            schedule_id,
+            card_pk,
+            ordinal,
+            repetitions,
+            interval,
+            easiness,
+            due,
+            lapses,
+            suspended,
+            redrill_on,
+            fsrs_phase,
+            fsrs_step,
+            fsrs_due,
+        ) in schedule_rows
+    ]
 
 
 def _utc(value: str | datetime) -> datetime:
