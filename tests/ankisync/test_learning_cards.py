@@ -115,3 +115,20 @@ def test_fsrs_a_lapse_in_mlcards_is_a_relearning_card_on_the_phone_with_its_inte
     fsrs_due = parse_timestamp(state["fsrs_due"])
     assert fsrs_due is not None and card.due == int(fsrs_due.timestamp()) == int(now.timestamp()) + 600
     assert card.ivl >= 1
+
+
+def test_sm2_a_repeat_left_owed_on_an_earlier_day_is_written_again_as_the_review_mlcards_counts(both_synced) -> None:  # type: ignore[no-untyped-def]
+    learner, phone = both_synced
+    yesterday = datetime.now().astimezone() - timedelta(days=1)
+    ReviewSession(learner.database, learner.settings, yesterday).answer(Answer.AGAIN, yesterday)  # repeat never given
+    learner.sync(yesterday)
+    phone.sync()
+    assert phone_card(phone, "scale").type == LEARNING
+    assert learner.sync(yesterday).cards_rescheduled == 0  # nothing new that day: the card is left as it is
+    now = datetime.now().astimezone()
+    first = learner.sync(now)
+    phone.sync()
+    card = phone_card(phone, "scale")
+    assert (card.type, card.left) == (REVIEW, 0)
+    assert phone.days_until_due(DECK, "scale") == days_until_due_in_mlcards(learner, "scale", now)
+    assert first.cards_rescheduled >= 1 and learner.sync(now).cards_rescheduled == 0  # written once, not every sync

@@ -319,17 +319,17 @@ class _Sync:
         just added or replaced; of every prompt without marks."""
         connection = self.database.connection
         if last is None:
-            prompts = prompts_to_schedule(connection, None)
+            prompts = prompts_to_schedule(connection, None, today)
             cards = anki_cards(self.collection)
         else:
-            wanted = set(prompts_with_changed_state(connection))
+            wanted = set(prompts_with_changed_state(connection, today))
             changed_there = cards_changed_since(self.collection, last.since_usn)
             by_card = prompts_of_notes(connection, {guid for guid, _ in changed_there})
             wanted |= {by_card[key] for key in changed_there if key in by_card}
             if notes.added or notes.moved or notes.retyped:
                 new_notes = [note.card_pk for note in notes.sent if note.card_pk is not None]
                 wanted |= set(prompts_of_cards(connection, new_notes))
-            prompts = prompts_to_schedule(connection, wanted)
+            prompts = prompts_to_schedule(connection, wanted, today)
             cards = dict(changed_there)
             needed = {(note_guid(prompt.deck_id, prompt.card_id), prompt.schedule.ordinal - 1) for prompt in prompts}
             if missing := {guid for guid, ordinal in needed if (guid, ordinal) not in cards}:

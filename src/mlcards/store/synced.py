@@ -15,7 +15,7 @@ import json
 import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 from mlcards.store.history import ON_FIRST_DAY_SQL
@@ -288,12 +288,19 @@ _STATE_COLUMNS = (
     "fsrs_step",
     "fsrs_due",
 )
-_STATE_CHANGED_SQL = " OR ".join(f"a.{column} IS NOT s.{column}" for column in _STATE_COLUMNS)
+# A same-day repeat makes a learning card only on its own day (ankisync/card_state.py): a repeat
+# owed on an earlier day is no part of the state, so the day after, the card is written again as
+# the review mlcards now counts it, once.
+_STATE_VALUES = {column: f"s.{column}" for column in _STATE_COLUMNS} | {
+    "redrill_on": "CASE WHEN s.redrill_on >= :today THEN s.redrill_on END"
+}
+_STATE_SQL = ", ".join(_STATE_VALUES.values())
+_STATE_CHANGED_SQL = " OR ".join(f"a.{column} IS NOT {value}" for column, value in _STATE_VALUES.items())
 # A prompt never answered nor suspended is new in Anki too: no row stands for this state, so a
 # first sync of 10,000 new prompts remembers nothing.
 _NEW_STATE: tuple[object, ...] = (None, 0, 250, 0, 0, 0, 0, None, None, None, None)
 _NOT_NEW_SQL = " OR ".join(
-    f"s.{column} IS NOT {'NULL' if value is None else value}" for column, value in zip(_STATE_COLUMNS, _NEW_STATE, strict=True)
+    f"{value} IS NOT {'NULL' if new is None else new}" for value, new in zip(_STATE_VALUES.values(), _NEW_STATE, strict=True)
 )
 
 
@@ -305,26 +312,29 @@ class PromptToSchedule(NamedTuple):
     state: tuple[object, ...]  # the schedule's _STATE_COLUMNS, to remember once the card state is written
 
 
-def prompts_with_changed_state(connection: sqlite3.Connection) -> list[int]:
-    """Active prompts whose schedule changed since its state was last written to Anki (or never was);
-    `prompts_to_schedule` keeps those of present cards."""
+def prompts_with_changed_state(connection: sqlite3.Connection, today: date) -> list[int]:
+    """Active prompts whose state for `today` (the sync's study day) differs from the one last
+    written to Anki (or none was); `prompts_to_schedule` keeps those of present cards."""
     return [
         schedule_id
         for (schedule_id,) in connection.execute(
             "SELECT s.id FROM schedule s LEFT JOIN anki_card_state a ON a.schedule_id = s.id "
-            f"WHERE s.active AND (CASE WHEN a.schedule_id IS NULL THEN {_NOT_NEW_SQL} ELSE {_STATE_CHANGED_SQL} END)"
+            f"WHERE s.active AND (CASE WHEN a.schedule_id IS NULL THEN {_NOT_NEW_SQL} ELSE {_STATE_CHANGED_SQL} END)",
+            {"today": today.isoformat()},
         )
     ]
 
 
-def prompts_to_schedule(connection: sqlite3.Connection, schedule_ids: Collection[int] | None) -> list[PromptToSchedule]:
-    """Active prompts of present cards (all, or these) with their states and review-log rows."""
+def prompts_to_schedule(
+    connection: sqlite3.Connection, schedule_ids: Collection[int] | None, today: date
+) -> list[PromptToSchedule]:
+    """Active prompts of present cards (all, or these) with their states for `today` and review-log rows."""
     only = "" if schedule_ids is None else " AND s.id IN (SELECT value FROM json_each(:ids))"
     rows = connection.execute(
-        f"SELECT s.id, c.deck_id, c.card_id, {', '.join(f's.{column}' for column in _STATE_COLUMNS)} "
+        f"SELECT s.id, c.deck_id, c.card_id, {_STATE_SQL} "
         "FROM schedule s JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
         f"WHERE s.active AND c.present AND d.present{only}",
-        {"ids": json.dumps(sorted(schedule_ids or ()))},
+        {"ids": json.dumps(sorted(schedule_ids or ())), "today": today.isoformat()},
     ).fetchall()
     schedules = select_schedules(connection, schedule_ids)
     return [
