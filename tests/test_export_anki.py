@@ -24,6 +24,7 @@ from mlcards.render.html import cloze_to_html, code_stylesheet, markdown_to_html
 from mlcards.review import Answer, ReviewFilter, ReviewSession
 from mlcards.scheduling.days import study_day
 from mlcards.store.database import Database
+from mlcards.store.history import log_rows
 from mlcards.store.sync import sync
 
 WriteDeck = Callable[..., Path]
@@ -302,7 +303,7 @@ def our_progress(database: Database) -> dict[tuple[str, int], tuple]:
     with sqlite3.connect(database.path) as connection:
         rows = connection.execute(
             "SELECT c.card_id, s.ordinal, s.due, s.interval, s.easiness, s.lapses, s.suspended,"
-            " (SELECT count(*) FROM review_log r WHERE r.schedule_id = s.id)"
+            " (SELECT count(*) FROM review_log r WHERE r.schedule_id = s.id), s.redrill_on"
             " FROM schedule s JOIN card c ON c.pk = s.card_pk WHERE c.deck_id = 'ml.face.margins'"
         ).fetchall()
     return {(card_id, ordinal): rest for card_id, ordinal, *rest in rows}
@@ -319,12 +320,18 @@ def test_with_progress_anki_shows_the_same_due_dates_intervals_ease_and_history(
 
     today = study_day(NOW)
     progress = our_progress(database)
-    assert sum(reviews for *_, reviews in progress.values()) == report.reviews > 0
+    assert sum(row[5] for row in progress.values()) == report.reviews > 0
     reviewed = 0
-    for (card_id, ordinal), (due, interval, easiness, lapses, suspended, reviews) in progress.items():
+    repeats_owed = 0
+    for (card_id, ordinal), (due, interval, easiness, lapses, suspended, reviews, redrill_on) in progress.items():
         card = cards_of(anki, f"ml.face.margins/{card_id}")[ordinal - 1]
         assert card.reps == reviews
         assert anki.db.scalar("SELECT count() FROM revlog WHERE cid = ?", card.id) == reviews
+        if redrill_on == today.isoformat() and not suspended:  # failed today: a learning card, due again at once
+            repeats_owed += 1
+            assert (card.type in (1, 3), card.queue, card.left) == (True, 1, 1)
+            assert card.due <= int(NOW.timestamp())
+            continue
         assert card.queue == (-1 if suspended else 2 if due else 0)
         if due is None:
             assert card.type == 0
@@ -333,7 +340,7 @@ def test_with_progress_anki_shows_the_same_due_dates_intervals_ease_and_history(
         assert card.type == 2
         assert card.due - anki.sched.today == (date.fromisoformat(due) - today).days
         assert (card.ivl, card.factor, card.lapses) == (interval, easiness * 10, lapses)
-    assert reviewed >= 3
+    assert reviewed >= 2 and repeats_owed == 1  # the Again given today
 
 
 def test_review_log_rows_carry_buttons_intervals_ease_and_time(
@@ -456,3 +463,17 @@ def test_the_package_gets_ordinary_file_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "out.apkg").stat().st_mode) == 0o644
+
+
+def test_revlog_types_in_a_package_are_those_mlcards_log_and_sync_give_each_answer(
+    database: Database, write_deck: WriteDeck, tmp_path: Path, anki_collection
+) -> None:
+    sync(database, [write_deck(MARGINS, "margins.yaml")])
+    review_history(database)
+    report = export_anki_package(database, tmp_path / "out.apkg", NOW, with_progress=True)
+    anki = anki_collection()
+    import_package(anki, report.path, with_scheduling=True)
+    ours = [row["review_kind"] for row in log_rows(database.connection, None, None)]
+    theirs = [kind for (kind,) in anki.db.execute("SELECT type FROM revlog ORDER BY id")]
+    assert ours == theirs and len(ours) == report.reviews  # both in the order the answers were given
+    assert set(ours) >= {0, 1}  # first days' answers learn, later ones review

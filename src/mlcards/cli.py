@@ -563,6 +563,7 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
             tags=tuple(args.tag),
             with_progress=args.with_progress,
             day_start_hour=collection.settings.day_start_hour,
+            rule=collection.settings.rule(),
         )
     except ExportError as error:
         print(f"mlcards: {error}", file=err)

@@ -13,15 +13,16 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from mlcards.ankisync.card_state import AnkiCardState, anki_card_state
 from mlcards.ankisync.endpoint import open_db, rows_of
 from mlcards.export.anki import note_guid
 from mlcards.export.progress import (
     CARD_NEW,
     QUEUE_NEW,
     QUEUE_SUSPENDED,
+    AnkiCardState,
     PackageCalendar,
     ScheduledCard,
+    anki_card_state,
     anki_ease,
 )
 from mlcards.scheduling.rule import RuleSettings

@@ -33,6 +33,7 @@ from mlcards.export.html_cache import cache_path_for, render_fields
 from mlcards.export.progress import ScheduledCard, package_calendar, write_progress
 from mlcards.render.html import code_stylesheet
 from mlcards.scheduling.days import study_day
+from mlcards.scheduling.rule import DEFAULT_RULE, RuleSettings
 from mlcards.scratch import remove_orphans, writing
 from mlcards.store.database import Database
 from mlcards.store.selection import ExportError, NoteRow, select_notes
@@ -124,12 +125,14 @@ def export_anki_package(
     tags: tuple[str, ...] = (),
     with_progress: bool = False,
     day_start_hour: int = 4,
+    rule: RuleSettings = DEFAULT_RULE,
     use_cache: bool = True,
 ) -> ExportReport:
-    """Write the selected notes to `out_path` (replaced whole, or left untouched on failure)."""
+    """Write the selected notes to `out_path` (replaced whole, or left untouched on failure);
+    `rule`: the active scheduler, whose learning steps a card's progress carries."""
     remove_export_leftovers(out_path)
     with cycle_collector_paused():
-        return _export(database, out_path, now, deck, tags, with_progress, day_start_hour, use_cache)
+        return _export(database, out_path, now, deck, tags, with_progress, day_start_hour, rule, use_cache)
 
 
 @contextmanager
@@ -154,11 +157,12 @@ def _export(
     tags: tuple[str, ...],
     with_progress: bool,
     day_start_hour: int,
+    rule: RuleSettings,
     use_cache: bool,
 ) -> ExportReport:
     out_path = _checked_output(out_path)
     content = package_content(database, deck=deck, tags=tags, with_progress=with_progress, use_cache=use_cache)
-    return write_package(content, out_path, now, with_progress=with_progress, day_start_hour=day_start_hour)
+    return write_package(content, out_path, now, with_progress=with_progress, day_start_hour=day_start_hour, rule=rule)
 
 
 class PackageNote(NamedTuple):  # one per note: a NamedTuple builds far faster than a frozen dataclass
@@ -203,12 +207,18 @@ def package_content(
 
 
 def write_package(
-    content: PackageContent, out_path: Path, now: datetime, *, with_progress: bool = False, day_start_hour: int = 4
+    content: PackageContent,
+    out_path: Path,
+    now: datetime,
+    *,
+    with_progress: bool = False,
+    day_start_hour: int = 4,
+    rule: RuleSettings = DEFAULT_RULE,
 ) -> ExportReport:
     """Write `content` to `out_path` (replaced whole, or left untouched on failure)."""
     aware_now = now.astimezone()
     scheduled = content.scheduled if with_progress else None
-    reviews = _write_package(out_path, content.decks, content.notes, aware_now, scheduled, day_start_hour)
+    reviews = _write_package(out_path, content.decks, content.notes, aware_now, scheduled, day_start_hour, rule)
     return ExportReport(out_path, len(content.decks), len(content.notes), len(content.scheduled), reviews)
 
 
@@ -267,6 +277,7 @@ def _write_package(
     now: datetime,
     scheduled: list[ScheduledCard] | None,
     day_start_hour: int,
+    rule: RuleSettings,
 ) -> int:
     reviews = 0
     with tempfile.TemporaryDirectory(prefix=WORKDIR_PREFIX) as workdir, writing(Path(workdir) / IN_USE):
@@ -284,8 +295,9 @@ def _write_package(
             card_ids = _insert_notes(connection, notes, int(timestamp), ids)
             if scheduled is not None:
                 dues = [card.schedule.due for card in scheduled if card.schedule.due is not None]
-                calendar = package_calendar(study_day(now, day_start_hour), dues, day_start_hour, now.utcoffset() or timedelta(0))
-                reviews = write_progress(connection, scheduled, calendar, card_ids)
+                today = study_day(now, day_start_hour)
+                calendar = package_calendar(today, dues, day_start_hour, now.utcoffset() or timedelta(0))
+                reviews = write_progress(connection, scheduled, calendar, card_ids, today, rule)
             connection.commit()
         finally:
             connection.close()

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import NamedTuple
 
+from mlcards.scheduling.rule import RuleSettings
 from mlcards.scheduling.sm2 import PASSING_GRADE
+from mlcards.store.history import anki_review_kind
 from mlcards.store.selection import ReviewRow, ScheduleRow
 
 # Anki's card and review-log codes (its database schema, cards.type/queue and revlog.type).
 CARD_NEW, CARD_REVIEW = 0, 2
 QUEUE_SUSPENDED, QUEUE_NEW, QUEUE_REVIEW = -1, 0, 2
-REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN = 0, 1, 2
 ANKI_AGAIN = 1
 
 
@@ -74,18 +75,78 @@ def card_columns(schedule: ScheduleRow, calendar: PackageCalendar) -> tuple[int,
     return CARD_REVIEW, queue, calendar.day_number(schedule.due), max(1, schedule.interval), factor, reps, schedule.lapses
 
 
+# --- learning cards -------------------------------------------------------------------------
+# A prompt's schedule in mlcards as its Anki card's scheduling columns, pure.
+#
+# Anki's `cards` columns (its database schema): `type` 0 new, 1 learning, 2 review, 3 relearning;
+# `queue` -1 suspended, 0 new, 1 learning due within the day (`due` is then a Unix time in
+# seconds), 2 review, 3 learning due on a later day (`due` a day number); `ivl` the interval in
+# days (the one a relearning card returns to); `factor` the ease in per mille; `left` the learning
+# steps still to go.
+#
+# A prompt owing a same-day repeat is a learning card in Anki too (in a package or the sync's copy), due when mlcards would show
+# it again: under SM-2 at once (from the moment of the failed answer), under FSRS at the moment of
+# its step. Under FSRS a prompt stays a (re)learning card, step by step, until FSRS graduates it.
+
+CARD_LEARNING, CARD_RELEARNING = 1, 3
+QUEUE_LEARNING, QUEUE_DAY_LEARNING = 1, 3
+FSRS_LEARNING, FSRS_RELEARNING = 1, 3  # FSRS's card states, as mlcards stores them
+
+
+class AnkiCardState(NamedTuple):
+    type: int
+    queue: int
+    due: int
+    ivl: int
+    factor: int
+    reps: int
+    lapses: int
+    left: int
+
+
+def anki_card_state(schedule: ScheduleRow, today: date, calendar: PackageCalendar, rule: RuleSettings) -> AnkiCardState:
+    """The Anki state of a prompt that has been answered (`schedule.due` is set); `today` is the
+    study day of the sync."""
+    review = AnkiCardState(*card_columns(schedule, calendar), left=0)
+    if rule.scheduler == "fsrs" and schedule.fsrs_phase in (FSRS_LEARNING, FSRS_RELEARNING):
+        return _fsrs_learning(schedule, today, calendar, rule, review)
+    if schedule.redrill_on == today and schedule.reviews:
+        # SM-2 has no steps: one repeat is owed, at once. It relearns once the prompt has had a
+        # real review (as the revlog types of the export say), else it is still being learnt.
+        relearning = any(answer.kind == "review" for answer in schedule.reviews)
+        failed_at = int(schedule.reviews[-1].reviewed_at.timestamp())
+        return _learning(review, relearning, QUEUE_LEARNING, failed_at, steps_left=1)
+    return review
+
+
+def _fsrs_learning(
+    schedule: ScheduleRow, today: date, calendar: PackageCalendar, rule: RuleSettings, review: AnkiCardState
+) -> AnkiCardState:
+    relearning = schedule.fsrs_phase == FSRS_RELEARNING
+    steps = rule.fsrs.relearning_steps_minutes if relearning else rule.fsrs.learning_steps_minutes
+    steps_left = max(1, len(steps) - (schedule.fsrs_step or 0))
+    if schedule.redrill_on == today and schedule.fsrs_due is not None:
+        return _learning(review, relearning, QUEUE_LEARNING, int(schedule.fsrs_due.timestamp()), steps_left)
+    # a step that ends on a later study day (or one left unfinished on an earlier one): due that day
+    return _learning(review, relearning, QUEUE_DAY_LEARNING, review.due, steps_left)
+
+
+def _learning(review: AnkiCardState, relearning: bool, queue: int, due: int, steps_left: int) -> AnkiCardState:
+    return review._replace(
+        type=CARD_RELEARNING if relearning else CARD_LEARNING,
+        queue=QUEUE_SUSPENDED if review.queue == QUEUE_SUSPENDED else queue,
+        due=due,
+        ivl=review.ivl if relearning else 0,  # the interval a relearning card returns to; none yet while learning
+        left=steps_left,
+    )
+
+
 def revlog_rows(card_id: int, reviews: tuple[ReviewRow, ...], taken_ids: set[int]) -> list[tuple[int, ...]]:
     """Anki revlog rows (id, cid, usn, ease, ivl, lastIvl, factor, time, type), oldest first."""
     rows: list[tuple[int, ...]] = []
-    reviewed_before = False
     for review in reviews:
-        if review.kind == "new":
-            kind = REVLOG_LEARN
-        elif review.kind == "review":
-            kind = REVLOG_REVIEW
-            reviewed_before = True
-        else:  # a same-day re-drill: relearning once the card has had a real review, else learning
-            kind = REVLOG_RELEARN if reviewed_before else REVLOG_LEARN
+        # the type a sync gives the same answer (and `mlcards log` prints), so both agree in Anki
+        kind = anki_review_kind(review.kind, review.repetitions_before, review.lapses_before, review.on_first_day)
         revlog_id = _unique_id(int(review.reviewed_at.astimezone(UTC).timestamp() * 1000), taken_ids)
         rows.append(
             (
@@ -108,9 +169,13 @@ def write_progress(
     cards: list[ScheduledCard],
     calendar: PackageCalendar,
     anki_ids: dict[tuple[str, int], int],
+    today: date,
+    rule: RuleSettings,
 ) -> int:
     """Apply every card's state and history to the package's collection, whose card ids by
-    (note GUID, ord) are `anki_ids`; returns the review count."""
+    (note GUID, ord) are `anki_ids`, as a sync writes them into its Anki copy (anki_card_state:
+    a same-day repeat owed `today` is a learning card); returns the review count."""
+
     updates: list[tuple[int, ...]] = []
     revlog: list[tuple[int, ...]] = []
     taken_ids: set[int] = set()
@@ -120,10 +185,10 @@ def write_progress(
             continue
         schedule = card.schedule
         if schedule.due is not None or schedule.suspended or schedule.reviews:
-            updates.append((*card_columns(schedule, calendar), card_id))
+            updates.append((*anki_card_state(schedule, today, calendar, rule), card_id))
         revlog.extend(revlog_rows(card_id, schedule.reviews, taken_ids))
     connection.executemany(
-        "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?, lapses = ? WHERE id = ?", updates
+        "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?, lapses = ?, left = ? WHERE id = ?", updates
     )
     connection.executemany("INSERT INTO revlog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", revlog)
     (conf_json,) = connection.execute("SELECT conf FROM col").fetchone()

@@ -28,6 +28,9 @@ class ReviewRow(NamedTuple):
     interval_before: int
     interval_after: int
     easiness_after: int
+    repetitions_before: int
+    lapses_before: int
+    on_first_day: bool  # given on the prompt's first study day (Anki's revlog type depends on it)
 
 
 class ScheduleRow(NamedTuple):
@@ -77,7 +80,8 @@ _SCHEDULES_SQL = """
     ORDER BY s.card_pk, s.ordinal
 """
 _REVIEWS_SQL = """
-    SELECT r.schedule_id, r.reviewed_at, r.grade, r.kind, r.duration_ms, r.interval_before, r.interval_after, r.easiness_after
+    SELECT r.schedule_id, r.reviewed_at, r.grade, r.kind, r.duration_ms, r.interval_before, r.interval_after, r.easiness_after,
+           r.repetitions_before, r.lapses_before, r.study_day
     FROM review_log r JOIN schedule s ON s.id = r.schedule_id JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id
     WHERE s.active AND c.present AND d.present {filters}
     ORDER BY r.schedule_id, r.reviewed_at, r.id
@@ -146,8 +150,10 @@ def select_schedules(connection: sqlite3.Connection, schedule_ids: Collection[in
 def _schedule_rows(schedule_rows: list[Any], review_rows: list[Any]) -> list[tuple[int, int, ScheduleRow]]:
     """(schedule id, card pk, row) for each row of _SCHEDULES_SQL, with its rows of _REVIEWS_SQL."""
     reviews: dict[int, list[ReviewRow]] = defaultdict(list)
-    for schedule_id, reviewed_at, *values in review_rows:
-        reviews[schedule_id].append(ReviewRow(_utc(reviewed_at), *values))
+    first_day: dict[int, str] = {}
+    for schedule_id, reviewed_at, *values, study_day in review_rows:  # each prompt's answers in the order given
+        on_first_day = first_day.setdefault(schedule_id, study_day) == study_day
+        reviews[schedule_id].append(ReviewRow._make((_utc(reviewed_at), *values, on_first_day)))
     return [
         (
             schedule_id,
