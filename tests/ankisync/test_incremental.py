@@ -223,3 +223,53 @@ def test_a_note_deleted_on_the_phone_comes_back_from_the_yaml(both_synced) -> No
     assert (report.notes_added, report.notes_rendered) == (1, 1)
     phone.sync()
     assert phone_guids(phone) == {note_guid(DECK, "scale"), note_guid(DECK, "heads")}
+
+
+def test_a_deck_renamed_in_the_yaml_is_renamed_on_the_phone_with_its_cards_history_and_new_cards(
+    learner: Learner, make_phone, write_deck: WriteDeck
+) -> None:
+    deck = write_deck(SMALL_DECK)
+    sync(learner.database, [deck])
+    learner.sync()
+    phone = make_phone()
+    phone.sync()
+    answered_ms = phone.answer(DECK, "scale")
+    phone.sync()
+    learner.sync()
+    renamed = SMALL_DECK.replace("name: Mine::Attention", "name: Mine::Transformers::Attention")
+    deck.write_text(renamed + "  - id: new-one\n    front: What does a query score against?\n    back: Every key.\n")
+    assert sync(learner.database, [deck]).ok
+    report = learner.sync()
+    assert (report.decks_renamed, report.notes_added) == (1, 1)
+    phone.sync()
+    deck_names = {entry.name for entry in phone.collection.decks.all_names_and_ids()}
+    assert "Mine::Transformers::Attention" in deck_names and "Mine::Attention" not in deck_names
+    for card_id in ("scale", "heads", "new-one"):
+        card = phone.collection.get_card(phone.card_id(DECK, card_id))  # type: ignore[arg-type]
+        assert phone.collection.decks.name(card.did) == "Mine::Transformers::Attention"
+    assert [row[0] for row in phone.revlog(DECK, "scale")] == [answered_ms]
+    assert learner.sync().decks_renamed == 0  # once
+
+
+def test_a_renamed_deck_with_a_subdeck_moves_only_its_own_cards(learner: Learner, make_phone, write_deck: WriteDeck) -> None:
+    deck = write_deck(SMALL_DECK)
+    child = write_deck(
+        "id: mine.child\nname: Mine::Attention::Heads\nsource: A test\ncards:\n"
+        "  - id: count\n    front: How many heads has the base Transformer?\n    back: Eight.\n",
+        name="child.yaml",
+    )
+    sync(learner.database, [deck, child])
+    learner.sync()
+    phone = make_phone()
+    phone.sync()
+    deck.write_text(SMALL_DECK.replace("name: Mine::Attention", "name: Mine::Focus"))
+    assert sync(learner.database, [deck, child]).ok
+    assert learner.sync().decks_renamed == 1
+    phone.sync()
+
+    def deck_of(deck_id: str, card_id: str) -> str:
+        card = phone.collection.get_card(phone.card_id(deck_id, card_id))  # type: ignore[arg-type]
+        return phone.collection.decks.name(card.did)
+
+    assert (deck_of(DECK, "scale"), deck_of(DECK, "heads")) == ("Mine::Focus", "Mine::Focus")
+    assert deck_of("mine.child", "count") == "Mine::Attention::Heads"  # its own name, unchanged

@@ -226,3 +226,28 @@ def _update_changed_notes(collection: AnkiCollection, notes: list[PackageNote], 
     if changed:
         collection.update_notes(changed, skip_undo_entry=True)
     return len(changed)
+
+
+def rename_decks(collection: AnkiCollection, renames: list[tuple[str, str]]) -> int:
+    """Decks renamed in the YAML, renamed in Anki ((old name, new name) pairs): the deck keeps its
+    cards, their history and the options set on the phone. A deck with subdecks (or where a deck of
+    the new name exists already) is not renamed, which would move or merge the others too: its own
+    cards move to the deck of the new name, and the old deck is removed once empty. A deck no longer
+    in the copy (deleted on the phone) is left alone."""
+    renamed = 0
+    for old, new in renames:
+        old_id = collection.decks.id_for_name(old)
+        if old_id is None:
+            continue
+        has_subdecks = any(True for _ in collection.decks.children(old_id))
+        if collection.decks.id_for_name(new) is None and not has_subdecks:
+            collection.decks.rename(old_id, new)
+        else:
+            new_id = collection.decks.id(new)
+            assert new_id is not None
+            if cards := collection.decks.cids(old_id):
+                collection.set_deck(cards, new_id)
+            if not has_subdecks:
+                collection.decks.remove([old_id])
+        renamed += 1
+    return renamed

@@ -31,11 +31,19 @@ from mlcards.ankisync.notes_out import (
     notes_version,
     our_note_count,
     remove_notes,
+    rename_decks,
     send_notes,
 )
 from mlcards.ankisync.session import Target, authenticate, forget_host_key, login, server_answers, sync_target
 from mlcards.config import Settings, SyncSettings
-from mlcards.export.anki import BASIC_MODEL_ID, CLOZE_MODEL_ID, cycle_collector_paused, note_guid, package_content
+from mlcards.export.anki import (
+    BASIC_MODEL_ID,
+    CLOZE_MODEL_ID,
+    anki_deck_name,
+    cycle_collector_paused,
+    note_guid,
+    package_content,
+)
 from mlcards.export.progress import ScheduledCard
 from mlcards.scheduling.days import current_study_day
 from mlcards.store.counts import latest_answered_day
@@ -57,14 +65,17 @@ from mlcards.store.synced import (
     notes_of_unknown_cards,
     notes_to_send,
     present_card_keys,
+    present_decks_in_card_order,
     prompts_of_cards,
     prompts_of_notes,
     prompts_to_schedule,
     prompts_with_changed_state,
     remember_answers_out,
     remember_card_states,
+    remember_deck_names,
     remember_notes_sent,
     save_sync_marks,
+    sent_deck_names,
     sent_note_count,
     sent_note_texts,
     sent_revlog_ids,
@@ -98,6 +109,7 @@ class AnkiSyncReport:
     notes_retyped: int = 0  # notes of cards turned from basic into cloze or back, replaced by one of the new type
     notes_rendered: int = 0  # cards rendered and compared with their notes: those that changed (all on a first sync)
     anki_answers_read: int = 0  # Anki revlog entries read: those the server sent since the last sync (all on a first sync)
+    decks_renamed: int = 0  # decks whose name changed in the YAML, renamed in Anki
 
 
 Progress = Callable[[Stage], None]
@@ -201,6 +213,8 @@ class _Sync:
 
         self.step(Stage.NOTES_OUT)
         yaml = yaml_mark(connection)
+        # Decks are renamed before notes go out, so a renamed deck's new cards join its old ones.
+        decks_renamed = 0 if last is not None and last.yaml == yaml else self._rename_decks()
         notes, edited = self._send_notes(last, version, yaml, edited_guids)
         removed = 0 if last is not None and last.yaml == yaml else self._remove_notes_of_removed_cards(every=last is None)
 
@@ -239,6 +253,7 @@ class _Sync:
             notes.retyped,
             notes.rendered,
             len(revlog),
+            decks_renamed,
         )
 
     def _prompts_of(self, revlog: list[AnkiRevlog], everything: bool) -> dict[tuple[str, int], int]:
@@ -296,6 +311,20 @@ class _Sync:
                 replaced=[guid for guid in sent_guids.values() if guid not in refs],  # moved cards' old GUIDs
             )
         return notes, edited
+
+    def _rename_decks(self) -> int:
+        """Decks whose name changed in the YAML (same id) since the last sync get it in Anki too;
+        the names are remembered for the next sync."""
+        connection = self.database.connection
+        taken: set[str] = set()
+        wanted = {deck_id: anki_deck_name(deck_id, name, taken) for deck_id, name in present_decks_in_card_order(connection)}
+        sent = sent_deck_names(connection)
+        renamed = rename_decks(
+            self.collection, [(sent[deck_id], name) for deck_id, name in wanted.items() if sent.get(deck_id, name) != name]
+        )
+        with self.database.transaction() as writing:
+            remember_deck_names(writing, {**sent, **wanted})
+        return renamed
 
     def _remove_notes_of_removed_cards(self, every: bool) -> int:
         """Notes of cards gone from the YAML leave the copy (and so the phone), after their answers were

@@ -233,15 +233,21 @@ def _checked_output(out_path: Path) -> Path:
     return out_path
 
 
+def anki_deck_name(deck_id: str, name: str, names_taken: set[str]) -> str:
+    """The deck's name in Anki, which merges decks by name: a second deck with the same name keeps
+    its own, named with its id. Adds the name to `names_taken`."""
+    chosen = name if name not in names_taken else f"{name} ({deck_id})"
+    names_taken.add(chosen)
+    return chosen
+
+
 def _build_decks(notes: list[NoteRow]) -> list[genanki.Deck]:
     decks: dict[str, genanki.Deck] = {}
     names_taken: set[str] = set()
     for note in notes:
         if note.deck_id in decks:
             continue
-        # Anki merges decks by name: a second deck with the same name keeps its own by its id.
-        name = note.deck_name if note.deck_name not in names_taken else f"{note.deck_name} ({note.deck_id})"
-        names_taken.add(name)
+        name = anki_deck_name(note.deck_id, note.deck_name, names_taken)
         # Anki shows a deck description as HTML: escaped like every field, so '<b>' reads as written.
         decks[note.deck_id] = genanki.Deck(anki_deck_id(note.deck_id), name, html.escape(note.deck_description, quote=False))
     first = next(iter(decks.values()))

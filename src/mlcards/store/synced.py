@@ -407,3 +407,36 @@ def save_sync_marks(connection: sqlite3.Connection, marks: SyncMarks) -> None:
 
 def forget_sync_marks(connection: sqlite3.Connection) -> None:
     connection.execute("DELETE FROM meta WHERE key = ?", (_MARKS_KEY,))
+
+
+def present_decks_in_card_order(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(deck id, name) of every present deck with present cards, in the order an export meets
+    them (its notes come by card), which decides which of two same-named decks keeps the name."""
+    return [
+        (str(deck_id), str(name))
+        for deck_id, name in connection.execute(
+            "SELECT d.id, d.name FROM deck d JOIN card c ON c.deck_id = d.id "
+            "WHERE d.present AND c.present GROUP BY d.id ORDER BY min(c.pk)"
+        )
+    ]
+
+
+_DECK_NAMES_KEY = "anki_deck_names"
+
+
+def sent_deck_names(connection: sqlite3.Connection) -> dict[str, str]:
+    """Each deck's name in Anki as the last sync left it (by mlcards deck id)."""
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (_DECK_NAMES_KEY,)).fetchone()
+    if row is None:
+        return {}
+    try:
+        names = json.loads(row[0])
+    except ValueError:
+        return {}  # unreadable: no rename is made, and the next sync writes it afresh
+    return {str(key): str(value) for key, value in names.items()} if isinstance(names, dict) else {}
+
+
+def remember_deck_names(connection: sqlite3.Connection, names: dict[str, str]) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_DECK_NAMES_KEY, json.dumps(names, sort_keys=True))
+    )
