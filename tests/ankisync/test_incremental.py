@@ -273,3 +273,23 @@ def test_a_renamed_deck_with_a_subdeck_moves_only_its_own_cards(learner: Learner
 
     assert (deck_of(DECK, "scale"), deck_of(DECK, "heads")) == ("Mine::Focus", "Mine::Focus")
     assert deck_of("mine.child", "count") == "Mine::Attention::Heads"  # its own name, unchanged
+
+
+def test_a_cloze_deletion_removed_from_the_yaml_removes_its_card_on_the_phone(
+    learner: Learner, make_phone, write_deck: WriteDeck
+) -> None:
+    two_deletions = SMALL_DECK.replace(SCALE_BASIC, SCALE_CLOZE)
+    deck = write_deck(two_deletions)
+    sync(learner.database, [deck])
+    learner.sync()
+    phone = make_phone()
+    phone.sync()
+    guid = note_guid(DECK, "scale")
+    cards = "SELECT c.ord FROM cards c JOIN notes n ON n.id = c.nid WHERE n.guid = ? ORDER BY c.ord"
+    assert phone.collection.db.list(cards, guid) == [0, 1]
+    deck.write_text(two_deletions.replace(" out of {{c2::saturation}}", " out of saturation"))
+    assert sync(learner.database, [deck]).ok
+    report = learner.sync()
+    assert (report.notes_updated, report.deletions_removed) == (1, 1)
+    phone.sync()
+    assert phone.collection.db.list(cards, guid) == [0]  # c1 stays, c2's card is gone

@@ -43,6 +43,7 @@ class NotesSent:
     moved: int  # notes whose card moved to another deck or id in the YAML: new GUID, cards in the new deck
     retyped: int  # notes of cards turned from basic into cloze or back: replaced by a note of the other type
     sent: list[SentNote]  # the notes of the content as the Anki copy now holds them
+    deletions_removed: int = 0  # Anki cards of cloze deletions gone from the YAML, removed
 
     @property
     def rendered(self) -> int:
@@ -134,14 +135,16 @@ def send_notes(
         added = _import_package(collection, content, folder, now)
         held = held_notes(collection, wanted_guids)
     updated = _update_changed_notes(collection, content.notes, held)
+    deletions_removed = 0
     if updated:
         held = held_notes(collection, wanted_guids)
+        deletions_removed = _remove_cards_of_removed_deletions(collection, content, held)
     sent = [
         SentNote(note.guid, fingerprint(found.fields, found.tags), note.card_pk, "")
         for note in content.notes
         if (found := held.get(note.guid)) is not None
     ]
-    return NotesSent(added - retyped, updated, moved, retyped, sent)
+    return NotesSent(added - retyped, updated, moved, retyped, sent, deletions_removed)
 
 
 def _move_notes(
@@ -226,6 +229,27 @@ def _update_changed_notes(collection: AnkiCollection, notes: list[PackageNote], 
     if changed:
         collection.update_notes(changed, skip_undo_entry=True)
     return len(changed)
+
+
+def _remove_cards_of_removed_deletions(collection: AnkiCollection, content: PackageContent, held: dict[str, HeldNote]) -> int:
+    """A cloze card whose c2 is gone from the YAML leaves Anki's c2 card empty (Anki keeps it until
+    Tools > Empty Cards): remove such cards of the notes sent, as mlcards sets their prompts aside.
+    Their review history stays in Anki's revlog, as it stays in mlcards' log."""
+    wanted: dict[str, set[int]] = {}
+    for card in content.scheduled:
+        wanted.setdefault(card.guid, set()).add(card.ord)
+    cloze = {
+        held[note.guid].id: note.guid for note in content.notes if note.model_id == CLOZE_MODEL.model_id and note.guid in held
+    }
+    if not cloze:
+        return 0
+    rows = rows_of(collection, f"SELECT id, nid, ord FROM cards WHERE nid IN ({', '.join(map(str, cloze))})")
+    empty = [
+        card_id for card_id, note_id, ordinal in rows if wanted.get(cloze[note_id]) and ordinal not in wanted[cloze[note_id]]
+    ]
+    if empty:
+        collection.remove_cards_and_orphaned_notes(empty)  # type: ignore[arg-type]
+    return len(empty)
 
 
 def rename_decks(collection: AnkiCollection, renames: list[tuple[str, str]]) -> int:

@@ -110,6 +110,7 @@ class AnkiSyncReport:
     notes_rendered: int = 0  # cards rendered and compared with their notes: those that changed (all on a first sync)
     anki_answers_read: int = 0  # Anki revlog entries read: those the server sent since the last sync (all on a first sync)
     decks_renamed: int = 0  # decks whose name changed in the YAML, renamed in Anki
+    deletions_removed: int = 0  # Anki cards of cloze deletions removed from the YAML
 
 
 Progress = Callable[[Stage], None]
@@ -254,6 +255,7 @@ class _Sync:
             notes.rendered,
             len(revlog),
             decks_renamed,
+            notes.deletions_removed,
         )
 
     def _prompts_of(self, revlog: list[AnkiRevlog], everything: bool) -> dict[tuple[str, int], int]:

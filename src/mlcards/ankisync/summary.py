@@ -27,6 +27,7 @@ def _structural(report: AnkiSyncReport) -> str:
         f"{report.notes_retyped} replaced by a note of the card's new type (basic/cloze)" if report.notes_retyped else "",
         f"{report.notes_removed} removed (their cards are gone from the YAML)" if report.notes_removed else "",
         f"{report.decks_renamed} deck(s) renamed as in the YAML" if report.decks_renamed else "",
+        f"{report.deletions_removed} card(s) of cloze deletions gone from the YAML removed" if report.deletions_removed else "",
     ]
     return "".join(f", {part}" for part in parts if part)
 
