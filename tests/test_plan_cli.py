@@ -87,6 +87,13 @@ def test_something_not_a_date_is_a_usage_error_naming_the_format(run: Run, given
     assert not run.config.exists()
 
 
+def test_control_characters_in_a_date_are_spelled_out_not_echoed(run: Run, capsys: pytest.CaptureFixture[str]):
+    code, _, _ = run("plan", "--interview", "2027-01-15\x1b[31mX")
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "'2027-01-15⟨U+001B⟩[31mX' is not a date; write YYYY-MM-DD" in err and "\x1b" not in err
+
+
 def test_a_bad_date_in_the_settings_file_names_the_file_and_the_fix(run: Run):
     run.config.write_text('interview_date = "soon"\n', encoding="utf-8")
     code, _, err = run("status")

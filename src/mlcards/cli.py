@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
@@ -52,12 +52,21 @@ EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is (or a
 EXIT_OUTPUT = 4  # the work was done but its output could not be written (e.g. a full disk behind stdout)
 EXIT_DONE_WITH_WARNINGS = 5  # the command did its work, on the last good version of deck files that now have problems
 EXIT_SYNC_FAILED = 6  # the sync with Anki stopped (server down, refused, full sync asked for); the message says what was kept
-WITHOUT_TERMINAL = "status, plan, decks, check, add, remove, export, backup, restore and config"
+# Every command but review (and the bare `mlcards`): kept in step with build_parser by a test.
+WITHOUT_TERMINAL = "status, plan, decks, tags, check, add, remove, fork, rename, log, rebuild, optimize, export, sync, backup, restore and config"
 MOST_FIRST_SEEN_DAYS = 365
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with what it echoes of the command line made safe to print: its own messages
+    quote some values raw ("unrecognized arguments: ..."), and subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mlcards",
         description="Spaced-repetition flashcards for machine-learning interviews. With no command: today's review.",
     )
@@ -272,7 +281,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     # Before anything can change the database today, keep a copy of it.
     daily_backup(collection.database.path, collection.today(now), now, collection.settings.backups_to_keep)
     if args.command == "backup":
-        print(f"Backed up to {create_backup(collection.database.path, now)}", file=out)
+        print(f"Backed up to {_shown(create_backup(collection.database.path, now))}", file=out)
         return EXIT_OK
     if args.command == "log":
         return _print_log(collection, args, out, err)
@@ -291,7 +300,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if problems:
             return _report_problems(problems, err)
         print(
-            f"Added {', '.join(str(path) for path in args.paths)}: {report.decks_synced} deck(s) synced, "
+            f"Added {', '.join(_shown(path) for path in args.paths)}: {report.decks_synced} deck(s) synced, "
             f"{report.cards_added} new card(s), {report.cards_updated} updated, {report.cards_restored} restored.",
             file=out,
         )
@@ -302,8 +311,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if problems:
             return _report_problems(problems, err)
         print(
-            f"Forked into {target}: edit it freely; it replaces the shipped deck and keeps its history "
-            f"({report.cards_added} new card(s)). 'mlcards remove {target}' brings the shipped deck back.",
+            f"Forked into {_shown(target)}: edit it freely; it replaces the shipped deck and keeps its history "
+            f"({report.cards_added} new card(s)). 'mlcards remove {_shown(target)}' brings the shipped deck back.",
             file=out,
         )
         return EXIT_OK
@@ -322,7 +331,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         strangers = [path for path in args.paths if path.expanduser().resolve() not in registered]
         if strangers:
             for path in strangers:
-                print(f"mlcards: {path} is not registered (only paths given to 'mlcards add' can be removed)", file=err)
+                print(f"mlcards: {_shown(path)} is not registered (only paths given to 'mlcards add' can be removed)", file=err)
             return EXIT_PROBLEMS
         removed, report = collection.remove(args.paths)
         print(f"Stopped syncing {removed} path(s); {report.cards_removed} card(s) hidden, their history kept.", file=out)
@@ -352,7 +361,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database.connection, tag)]
         if unknown_tags:
             print(
-                f"mlcards: no card has the tag '{unknown_tags[0]}' — tags are matched exactly, as written in the YAML", file=err
+                f"mlcards: no card has the tag '{visible_line(unknown_tags[0])}' — tags are matched exactly, as written in the YAML",
+                file=err,
             )
             return EXIT_PROBLEMS
         if not _has_terminal():
@@ -406,11 +416,16 @@ def _whole_number(least: int, most: int) -> Callable[[str], int]:
     return parse
 
 
+def _shown(path: Path) -> str:
+    """A path from the command line or the file system, safe to print on one line."""
+    return visible_line(str(path))
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from error
+        raise argparse.ArgumentTypeError(f"'{visible_line(text)}' is not a date; write YYYY-MM-DD") from error
 
 
 def _print_log(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -484,9 +499,12 @@ def _optimize(collection: Collection, args: argparse.Namespace, now: datetime, o
         print(f"mlcards: {error}", file=err)
         return EXIT_UNUSABLE
     except OSError as error:
-        print(f"mlcards: cannot save the parameters to {config_path}: {error.strerror or error}; nothing was changed", file=err)
+        print(
+            f"mlcards: cannot save the parameters to {_shown(config_path)}: {error.strerror or error}; nothing was changed",
+            file=err,
+        )
         return EXIT_UNUSABLE
-    print(f"Saved the fitted parameters to {config_path} as fsrs_parameters.", file=out)
+    print(f"Saved the fitted parameters to {_shown(config_path)} as fsrs_parameters.", file=out)
     collection.settings = replace(collection.settings, fsrs_parameters=report.parameters)
     replayed = collection.follow_configured_rule()  # FSRS's memory of every prompt, under either rule, now with them
     if collection.settings.scheduler == "fsrs" and replayed is not None:
@@ -547,10 +565,13 @@ def _which_stream_is_not_one() -> str:
 def _export(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
     output: Path = args.output
     if output.name.lower() == ".apkg":
-        print(f"mlcards: '{output}' is only an extension; name the package, e.g. -o {output.with_name('mlcards.apkg')}", file=err)
+        print(
+            f"mlcards: '{_shown(output)}' is only an extension; name the package, e.g. -o {_shown(output.with_name('mlcards.apkg'))}",
+            file=err,
+        )
         return EXIT_PROBLEMS
-    if output.exists() and not output.is_dir() and not args.force and not _confirm(f"{output} exists. Replace it?", out):
-        print(f"mlcards: {output} exists and was left as it is; add --force to replace it", file=err)
+    if output.exists() and not output.is_dir() and not args.force and not _confirm(f"{_shown(output)} exists. Replace it?", out):
+        print(f"mlcards: {_shown(output)} exists and was left as it is; add --force to replace it", file=err)
         return EXIT_PROBLEMS
     from mlcards.export import ExportError, export_anki_package  # imported late: genanki and Pygments load only here
 
@@ -569,11 +590,11 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
         print(f"mlcards: {error}", file=err)
         return EXIT_PROBLEMS
     except OSError as error:
-        print(f"mlcards: cannot write {args.output}: {error.strerror or error}", file=err)
+        print(f"mlcards: cannot write {_shown(args.output)}: {error.strerror or error}", file=err)
         return EXIT_PROBLEMS
     progress = f", {report.reviews} review(s) of history" if args.with_progress else ""
     print(
-        f"Wrote {report.path}: {report.decks} deck(s), {report.notes} card(s) as Anki notes, {report.cards} prompt(s) as Anki cards{progress}. "
+        f"Wrote {_shown(report.path)}: {report.decks} deck(s), {report.notes} card(s) as Anki notes, {report.cards} prompt(s) as Anki cards{progress}. "
         "In Anki: File > Import" + (" (tick 'Import any learning progress')." if args.with_progress else "."),
         file=out,
     )
@@ -785,9 +806,9 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     backups = list_backups(database_path)
     if choice is None:
         if not backups:
-            print(f"No backups of {database_path} yet.", file=out)
+            print(f"No backups of {_shown(database_path)} yet.", file=out)
         for backup in backups:
-            print(f"{backup}  ({backup.stat().st_size // 1024} KiB)", file=out)
+            print(f"{_shown(backup)}  ({backup.stat().st_size // 1024} KiB)", file=out)
         if backups:
             print(
                 "\nNewest first. Restore one with: mlcards restore FILE (its name is enough), or: mlcards restore latest",
@@ -797,7 +818,7 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     if choice == "latest":
         candidates = restorable_backups(database_path)
         if not candidates:
-            print(f"mlcards: there is no backup of {database_path} to restore", file=err)
+            print(f"mlcards: there is no backup of {_shown(database_path)} to restore", file=err)
             return EXIT_UNUSABLE
         chosen = candidates[0]
     else:
@@ -809,7 +830,11 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     except DatabaseError as error:
         print(f"mlcards: {error}", file=err)
         return EXIT_UNUSABLE
-    print(f"Restored {database_path} from {chosen}." + (f" The previous file is kept as {kept}." if kept else ""), file=out)
+    print(
+        f"Restored {_shown(database_path)} from {_shown(chosen)}."
+        + (f" The previous file is kept as {_shown(kept)}." if kept else ""),
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -824,17 +849,17 @@ def _as_toml(value: object) -> str:
 
 def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
     if init and config_path.exists():
-        print(f"{config_path} already exists; left as it is.", file=out)
+        print(f"{_shown(config_path)} already exists; left as it is.", file=out)
     elif init:
         config_path.parent.mkdir(parents=True, exist_ok=True)
         config_path.write_text(TEMPLATE, encoding="utf-8")
-        print(f"Wrote {config_path}", file=out)
+        print(f"Wrote {_shown(config_path)}", file=out)
     try:
         settings = load_settings(config_path)
     except ConfigError as error:
         print(f"mlcards: {error}", file=err)
         return EXIT_UNUSABLE
-    print(f"Settings file: {config_path}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
+    print(f"Settings file: {_shown(config_path)}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
     for key, value in asdict(settings).items():
         print(f"  # {key}: not set" if value is None else f"  {key} = {_as_toml(value)}", file=out)
     return EXIT_OK
