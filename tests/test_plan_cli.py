@@ -214,3 +214,25 @@ def test_a_date_closer_than_first_seen_days_before_plans_to_its_eve_and_says_so(
     assert f"The first-seen deadline ({in_days(-2)}, 7 days before) has passed" in out
     assert in_days(-2) not in out.split("has passed", 1)[1]  # no budget line aims at a day already gone
     assert json.loads(run("status", "--json")[1])["interview"]["seen_by"] == in_days(4)
+
+
+def test_plan_settings_saved_without_a_date_are_named_with_when_they_apply(run: Run):
+    code, out, err = run("plan", "--first-seen-days", "3", "--leave-out", "ML")
+    assert code == EXIT_OK, err
+    assert 'first_seen_days_before = 3\ninterview_leave_out = ["ML"]\n' in run.config.read_text()
+    assert out == (
+        'Saved first_seen_days_before = 3 and interview_leave_out = ["ML"]; they apply once an interview date is set: '
+        "mlcards plan --interview YYYY-MM-DD\n"
+    )
+
+
+def test_clearing_the_date_with_another_plan_setting_says_both(run: Run):
+    assert run("plan", "--interview", in_days(30))[0] == EXIT_OK
+    code, out, _ = run("plan", "--clear", "--first-seen-days", "5")
+    assert code == EXIT_OK
+    assert "Interview date cleared" in out
+    assert "Saved first_seen_days_before = 5; it applies once an interview date is set" in out
+
+
+def test_plan_without_a_date_or_a_setting_says_how_to_set_one(run: Run):
+    assert run("plan") == (EXIT_OK, "No interview date set. Plan for one with: mlcards plan --interview YYYY-MM-DD\n", "")

@@ -765,7 +765,14 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
                 f"Interview date cleared: {collection.settings.new_cards_per_day} new prompts a day again (new_cards_per_day).",
                 file=out,
             )
-        else:
+        saved = [f"{key} = {visible_line(_as_toml(value))}" for key, value in changes if key != "interview_date"]
+        if saved:
+            print(
+                f"Saved {' and '.join(saved)}; {'it applies' if len(saved) == 1 else 'they apply'} once an interview date "
+                "is set: mlcards plan --interview YYYY-MM-DD",
+                file=out,
+            )
+        elif not args.clear:
             print("No interview date set. Plan for one with: mlcards plan --interview YYYY-MM-DD", file=out)
         return EXIT_OK
     plan = interview_plan(collection.database, collection.settings, now, today)
