@@ -236,3 +236,9 @@ def test_clearing_the_date_with_another_plan_setting_says_both(run: Run):
 
 def test_plan_without_a_date_or_a_setting_says_how_to_set_one(run: Run):
     assert run("plan") == (EXIT_OK, "No interview date set. Plan for one with: mlcards plan --interview YYYY-MM-DD\n", "")
+
+
+def test_a_first_seen_deadline_one_day_before_reads_1_day(run: Run):
+    code, out, _ = run("plan", "--interview", in_days(30), "--first-seen-days", "1")
+    assert code == EXIT_OK
+    assert f"first seen by {in_days(29)} (1 day before)." in out

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from mlcards.planning.forecast import Forecast
 from mlcards.planning.plan import InterviewPlan
 from mlcards.visible import visible_line
+from mlcards.wording import counted
 
 _SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -47,11 +48,11 @@ def new_prompts_line(plan: InterviewPlan) -> str:
     if plan.today > plan.first_seen_by:
         return (
             f"New prompts: {plan.new_per_day} a day. The first-seen deadline ({plan.first_seen_by.isoformat()}, "
-            f"{plan.first_seen_days_before} days before) has passed: the {plan.unseen} unseen are spread over the days left."
+            f"{counted(plan.first_seen_days_before, 'day')} before) has passed: the {plan.unseen} unseen are spread over the days left."
         )
     return (
         f"New prompts: {plan.new_per_day} a day, so all {plan.unseen} unseen are first seen by "
-        f"{plan.first_seen_by.isoformat()} ({plan.first_seen_days_before} days before)."
+        f"{plan.first_seen_by.isoformat()} ({counted(plan.first_seen_days_before, 'day')} before)."
     )
 
 

@@ -72,6 +72,18 @@ async def test_an_empty_field_clears_the_date_and_a_bad_one_is_explained_in_plac
     assert with_config.config_path is not None and "interview_date" not in with_config.config_path.read_text()
 
 
+async def test_editing_the_field_takes_away_the_problem_shown_for_the_text_before(with_config: TestCollection) -> None:
+    app = MLCardsApp(with_config, now=FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i", *"soon", "enter")
+        await pilot.pause()
+        assert "'soon' is not a date" in screen_text(app)
+        await pilot.press(*["backspace"] * 4)
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewDialog)
+        assert "is not a date" not in screen_text(app)
+
+
 async def test_escape_leaves_the_date_as_it_was(with_config: TestCollection) -> None:
     with_config.settings = replace(with_config.settings, interview_date=INTERVIEW)
     app = MLCardsApp(with_config, now=FIXED_NOW)

@@ -30,6 +30,7 @@ from mlcards.store.history import RebuildReport
 from mlcards.store.sync import SyncReport
 from mlcards.tui.home import HomeScreen
 from mlcards.visible import visible, visible_line
+from mlcards.wording import counted
 
 NOT_SAVED_EXIT_CODE = 3  # the CLI's "database cannot be used as it is"
 EXTRA_NEW_DEFAULT = 10  # offered when asking how many more new prompts to learn today
@@ -411,11 +412,11 @@ def _nothing_to_review(session: ReviewSession, where: str) -> str:
     if session.extra_new:
         return f"No new prompts left to learn today in {where} (cloze siblings of today's cards wait for another day)."
     if session.ahead_days:
-        return f"Nothing due in {where} in the next {session.ahead_days} days."
+        return f"Nothing due in {where} in the next {counted(session.ahead_days, 'day')}."
     more = session.more_to_study()
     if not more.unseen and not more.due_ahead:
         return f"Nothing to review in {where}."
     return (
         f"Nothing to review in {where} now: {more.unseen} prompts unseen, {more.due_ahead} due in the next "
-        f"{more.ahead_days} days. On the home screen, m learns more new prompts today and h reviews ahead."
+        f"{counted(more.ahead_days, 'day')}. On the home screen, m learns more new prompts today and h reviews ahead."
     )
