@@ -249,8 +249,17 @@ class MLCardsApp(App[None]):
             except (OSError, tomllib.TOMLDecodeError) as error:
                 kept = f" It could not be saved in {config_path} ({error}): the next start goes back to {previous.scheduler}."
         self.notify(f"Scheduling with {name}: {rescheduled}; the review log is unchanged.{kept}", title="Scheduler")
-        if isinstance(self.screen, HomeScreen):
-            self.screen.reload()
+        self._reload_screens()
+
+    def _reload_screens(self) -> None:
+        """Re-read what screens show after a change to every schedule (home's counts, stats'
+        forecast, browse's due dates): each screen that shows such numbers has reload(). Every
+        screen open is re-read, not only the one in view: a dialog or the new-card form may hide
+        browse for now. Cheap beside the replay of the whole log that such a change is."""
+        for screen in self.screen_stack:
+            reload: Callable[[], None] | None = getattr(screen, "reload", None)
+            if reload is not None:
+                reload()
 
     def action_interview_date(self) -> None:
         """Set, change or clear the interview date new prompts are planned for (saved in config.toml)."""
