@@ -285,13 +285,26 @@ class MLCardsApp(App[None]):
         if chosen is None:
             self.notify(f"Interview date cleared: new_cards_per_day applies again.{kept}", title="Interview")
         else:
-            self.notify(
-                f"Interview {chosen.isoformat()}: new prompts are planned so each is seen "
-                f"{self.collection.settings.first_seen_days_before} days before it.{kept}",
-                title="Interview",
-            )
+            self._notify_plan(chosen, kept)
         if isinstance(self.screen, HomeScreen):
             self.screen.reload()
+
+    def _notify_plan(self, interview: date, kept: str) -> None:
+        """The plan for a date just set, in `mlcards plan`'s words: new prompts a day and, when the
+        review budget cannot carry them, by how much and what could be cut. Computed once here,
+        never on home's reloads (the whole plan takes ~150 ms at 100,000 prompts)."""
+        from mlcards.plan_report import budget_lines, new_prompts_line
+        from mlcards.study_plan import interview_plan
+
+        plan = interview_plan(self.collection.database, self.collection.settings, self.now(), self.today())
+        assert plan is not None  # the date was just set
+        over = budget_lines(plan)
+        self.notify(
+            "\n".join([f"Interview {interview.isoformat()}. {new_prompts_line(plan)}", *over]) + kept,
+            title="Interview: over budget" if over else "Interview",
+            severity="warning" if over else "information",
+            timeout=20 if over else None,
+        )
 
     # --- notices ------------------------------------------------------------------------
     def notify(
