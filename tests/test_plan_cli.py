@@ -242,3 +242,43 @@ def test_a_first_seen_deadline_one_day_before_reads_1_day(run: Run):
     code, out, _ = run("plan", "--interview", in_days(30), "--first-seen-days", "1")
     assert code == EXIT_OK
     assert f"first seen by {in_days(29)} (1 day before)." in out
+
+
+STALE_ENTRIES = (
+    'interview_leave_out = ["Core", "nope", "tag:nothing"]\nnew_deck_priority = ["nope", "core::probability and statistics"]\n'
+)
+
+
+def test_status_marks_left_out_entries_that_match_nothing_and_notes_priority_ones(run: Run):
+    run.config.write_text(STALE_ENTRIES + f"interview_date = {in_days(60)}\n", encoding="utf-8")
+    code, out, err = run("status")
+    assert code == EXIT_OK, err
+    assert (
+        "Left out of the plan: Core, nope (matches no deck), tag:nothing (matches no tag) "
+        "(mlcards plan --leave-out-none brings them back)" in out
+    )
+    assert err == (
+        "mlcards: note: new_deck_priority in the settings: nope (matches no deck); kept as written, in case a deck file "
+        "brings it back ('mlcards decks' and 'mlcards tags' list what there is)\n"
+    )  # the priority entry given in another case matches its deck; the left-out ones are marked in the plan, not again
+
+
+def test_status_json_and_plan_without_a_date_note_every_entry_that_matches_nothing(run: Run):
+    run.config.write_text(STALE_ENTRIES, encoding="utf-8")
+    for arguments in (("status", "--json"), ("plan",), ("config",)):
+        code, _, err = run(*arguments)
+        assert code == EXIT_OK, err
+        notes = err.splitlines()
+        assert len(notes) == 2, arguments
+        assert notes[0].startswith(
+            "mlcards: note: interview_leave_out in the settings: nope (matches no deck), tag:nothing (matches no tag); "
+            "kept as written, in case a deck file brings them back"
+        )
+        assert notes[1].startswith("mlcards: note: new_deck_priority in the settings: nope (matches no deck);")
+    assert json.loads(run("status", "--json")[1])["interview"] is None  # notes go to standard error: the JSON stays whole
+
+
+def test_settings_whose_entries_all_match_bring_no_note(run: Run):
+    run.config.write_text('interview_leave_out = ["Core", "tag:gan"]\nnew_deck_priority = ["ml"]\n', encoding="utf-8")
+    for arguments in (("status",), ("plan",), ("config",)):
+        assert run(*arguments)[2] == ""

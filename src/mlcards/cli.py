@@ -40,6 +40,7 @@ from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
 from mlcards.study_plan import interview_plan, workload
+from mlcards.unmatched import LEAVE_OUT, Unmatched, note, unmatched_entries
 from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         return _check(args.paths, database_path, config_path, out, err)
     if args.command == "config":
-        return _config(config_path, args.init, out, err)
+        return _config(config_path, database_path, args.init, out, err)
     if args.command == "restore":
         return _restore(database_path, args.backup, out, err)
     try:
@@ -386,7 +387,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if exit_code != EXIT_OK:
             return exit_code
     else:
-        _print_status(collection, now, args.json, out)
+        _print_status(collection, now, args.json, out, err)
     if report.problems:
         print(
             f"\nmlcards {args.command or 'review'} is done, with warnings: it ran on the last good version of these deck files:",
@@ -675,13 +676,15 @@ def _report_problems(problems: list[Problem], err: TextIO, outcome: str = "nothi
     return EXIT_PROBLEMS
 
 
-def _print_status(collection: Collection, now: datetime, as_json: bool, out: TextIO) -> None:
+def _print_status(collection: Collection, now: datetime, as_json: bool, out: TextIO, err: TextIO) -> None:
     today = collection.today(now)
     counts = deck_counts(collection.database, today)
     done, days = answered_on(collection.database, today), streak(collection.database, today)
     due_now, new_now = collection.review_now(now)
     plan = interview_plan(collection.database, collection.settings, now, today)
     work = plan.forecast if plan is not None else workload(collection.database, collection.settings, now, today)
+    unmatched = _unmatched(collection)
+    _note_unmatched(unmatched, err, shown_in_plan=plan is not None and not as_json)
     if as_json:
         payload = {
             "today": today.isoformat(),
@@ -721,7 +724,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"A review now shows {due_now} due and {new_now} new prompt(s){planned}.", file=out)
     print("", file=out)
     if plan is not None:
-        lines = plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out)
+        lines = plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out, unmatched)
     else:
         lines = workload_lines(work, today, collection.settings.scheduler, collection.settings.reviews_per_day)
     for line in lines:
@@ -759,6 +762,8 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
         except (OSError, ConfigError) as error:
             print(f"mlcards: the plan was not saved: {error}", file=err)
             return EXIT_UNUSABLE
+    unmatched = _unmatched(collection)
+    _note_unmatched(unmatched, err, shown_in_plan=collection.settings.interview_date is not None)
     if collection.settings.interview_date is None:
         if args.clear:
             print(
@@ -777,9 +782,28 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
         return EXIT_OK
     plan = interview_plan(collection.database, collection.settings, now, today)
     assert plan is not None
-    for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):
+    for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out, unmatched):
         print(line, file=out)
     return EXIT_OK
+
+
+def _unmatched(collection: Collection) -> list[Unmatched]:
+    """interview_leave_out and new_deck_priority entries that match no present deck or tag."""
+    settings = collection.settings
+    if not settings.interview_leave_out and not settings.new_deck_priority:
+        return []
+    decks = [(listing.deck_id, listing.name) for listing in deck_list(collection.database)]
+    connection = collection.database.connection
+    return unmatched_entries(
+        settings.interview_leave_out, settings.new_deck_priority, decks, lambda tag: tag_in_use(connection, tag)
+    )
+
+
+def _note_unmatched(unmatched: list[Unmatched], err: TextIO, shown_in_plan: bool = False) -> None:
+    """A note per setting with entries that match nothing; left-out ones not again when the plan's
+    "Left out of the plan" line marks them (`shown_in_plan`)."""
+    for line in note([item for item in unmatched if not (shown_in_plan and item.setting == LEAVE_OUT)]):
+        print(f"mlcards: note: {line}", file=err)
 
 
 def _leave_out_entry(collection: Collection, wanted: str, err: TextIO) -> str | None:
@@ -854,7 +878,7 @@ def _as_toml(value: object) -> str:
     return str(value)
 
 
-def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
+def _config(config_path: Path, database_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
     if init and config_path.exists():
         print(f"{_shown(config_path)} already exists; left as it is.", file=out)
     elif init:
@@ -869,4 +893,13 @@ def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
     print(f"Settings file: {_shown(config_path)}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
     for key, value in asdict(settings).items():
         print(f"  # {key}: not set" if value is None else f"  {key} = {_as_toml(value)}", file=out)
+    if (settings.interview_leave_out or settings.new_deck_priority) and database_path.exists():
+        try:  # the entries are checked against the decks as last synced; without a database there is nothing to check
+            collection = open_collection(database_path, config_path)
+        except (DatabaseError, ConfigError):
+            return EXIT_OK
+        try:
+            _note_unmatched(_unmatched(collection), err)
+        finally:
+            collection.close()
     return EXIT_OK
