@@ -492,3 +492,12 @@ def test_paths_given_on_the_command_line_are_echoed_with_control_characters_spel
     result = run(home, "remove", "deck\x1b[2J.yaml")
     assert result.returncode == 1
     assert "deck⟨U+001B⟩[2J.yaml is not registered" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_a_database_path_with_control_characters_is_named_spelled_out_when_it_cannot_be_used(home: Path):
+    not_a_folder = home / "no\x1b[2Jdir"
+    not_a_folder.parent.mkdir(parents=True)
+    not_a_folder.write_text("a file, where the database's folder should be")
+    result = run(home, "--db", str(not_a_folder / "x.sqlite3"), "status")
+    assert result.returncode == 3
+    assert "no⟨U+001B⟩[2Jdir" in result.stderr and "\x1b" not in result.stderr

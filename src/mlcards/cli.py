@@ -245,7 +245,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     try:
         collection = open_collection(database_path, config_path)
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     except DatabaseError as error:
         return _report_database_error(error, database_path, err)
@@ -263,7 +263,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
 
 def _report_database_error(error: DatabaseError, database_path: Path, err: TextIO) -> int:
     """The cause, and a restore only where the file really is damaged (restore keeps it aside)."""
-    print(f"mlcards: {error}", file=err)
+    print(f"mlcards: {visible(str(error))}", file=err)
     if isinstance(error, DatabaseDamaged):
         print(newest_backup_hint(database_path), file=err)
     return EXIT_UNUSABLE
@@ -497,7 +497,7 @@ def _optimize(collection: Collection, args: argparse.Namespace, now: datetime, o
         print(f"mlcards: the fitted parameters cannot be kept: {error}; nothing was saved", file=err)
         return EXIT_PROBLEMS
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     except OSError as error:
         print(
@@ -588,7 +588,7 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
             rule=collection.settings.rule(),
         )
     except ExportError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_PROBLEMS
     except OSError as error:
         print(f"mlcards: cannot write {_shown(args.output)}: {error.strerror or error}", file=err)
@@ -611,7 +611,7 @@ def _anki_sync(collection: Collection, args: argparse.Namespace, now: datetime, 
     try:
         sync_settings = load_sync_settings(collection.config_path or default_config_path())
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     full = FullSync.DOWNLOAD if args.full_download else FullSync.UPLOAD if args.full_upload else None
     try:
@@ -760,7 +760,7 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
                 save_plan_setting(collection.config_path, key, value)
             collection.settings = load_settings(collection.config_path)
         except (OSError, ConfigError) as error:
-            print(f"mlcards: the plan was not saved: {error}", file=err)
+            print(f"mlcards: the plan was not saved: {visible(str(error))}", file=err)
             return EXIT_UNUSABLE
     unmatched = _unmatched(collection)
     _note_unmatched(unmatched, err, shown_in_plan=collection.settings.interview_date is not None)
@@ -859,7 +859,7 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     try:
         kept = restore_backup(database_path, chosen, datetime.now().astimezone())
     except DatabaseError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     print(
         f"Restored {_shown(database_path)} from {_shown(chosen)}."
@@ -888,7 +888,7 @@ def _config(config_path: Path, database_path: Path, init: bool, out: TextIO, err
     try:
         settings = load_settings(config_path)
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     print(f"Settings file: {_shown(config_path)}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
     for key, value in asdict(settings).items():
