@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -471,3 +472,32 @@ def test_review_extra_new_and_ahead_refuse_what_they_cannot_do(home: Path, argum
     result = run(home, "review", *arguments)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_the_no_terminal_message_lists_every_command_but_review():
+    from mlcards.cli import WITHOUT_TERMINAL, build_parser
+
+    commands = next(action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction))
+    listed = set(WITHOUT_TERMINAL.replace(" and ", ", ").split(", "))
+    assert listed == set(commands.choices) - {"review"}
+
+
+def test_arguments_argparse_rejects_are_echoed_with_control_characters_spelled_out(home: Path):
+    result = run(home, "status", "\x1b]52;c;aGk=\x07")
+    assert result.returncode == 2
+    assert "unrecognized arguments: ⟨U+001B⟩]52;c;aGk=⟨U+0007⟩" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_paths_given_on_the_command_line_are_echoed_with_control_characters_spelled_out(home: Path):
+    result = run(home, "remove", "deck\x1b[2J.yaml")
+    assert result.returncode == 1
+    assert "deck⟨U+001B⟩[2J.yaml is not registered" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_a_database_path_with_control_characters_is_named_spelled_out_when_it_cannot_be_used(home: Path):
+    not_a_folder = home / "no\x1b[2Jdir"
+    not_a_folder.parent.mkdir(parents=True)
+    not_a_folder.write_text("a file, where the database's folder should be")
+    result = run(home, "--db", str(not_a_folder / "x.sqlite3"), "status")
+    assert result.returncode == 3
+    assert "no⟨U+001B⟩[2Jdir" in result.stderr and "\x1b" not in result.stderr

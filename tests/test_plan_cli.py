@@ -87,6 +87,13 @@ def test_something_not_a_date_is_a_usage_error_naming_the_format(run: Run, given
     assert not run.config.exists()
 
 
+def test_control_characters_in_a_date_are_spelled_out_not_echoed(run: Run, capsys: pytest.CaptureFixture[str]):
+    code, _, _ = run("plan", "--interview", "2027-01-15\x1b[31mX")
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "'2027-01-15⟨U+001B⟩[31mX' is not a date; write YYYY-MM-DD" in err and "\x1b" not in err
+
+
 def test_a_bad_date_in_the_settings_file_names_the_file_and_the_fix(run: Run):
     run.config.write_text('interview_date = "soon"\n', encoding="utf-8")
     code, _, err = run("status")
@@ -207,3 +214,71 @@ def test_a_date_closer_than_first_seen_days_before_plans_to_its_eve_and_says_so(
     assert f"The first-seen deadline ({in_days(-2)}, 7 days before) has passed" in out
     assert in_days(-2) not in out.split("has passed", 1)[1]  # no budget line aims at a day already gone
     assert json.loads(run("status", "--json")[1])["interview"]["seen_by"] == in_days(4)
+
+
+def test_plan_settings_saved_without_a_date_are_named_with_when_they_apply(run: Run):
+    code, out, err = run("plan", "--first-seen-days", "3", "--leave-out", "ML")
+    assert code == EXIT_OK, err
+    assert 'first_seen_days_before = 3\ninterview_leave_out = ["ML"]\n' in run.config.read_text()
+    assert out == (
+        'Saved first_seen_days_before = 3 and interview_leave_out = ["ML"]; they apply once an interview date is set: '
+        "mlcards plan --interview YYYY-MM-DD\n"
+    )
+
+
+def test_clearing_the_date_with_another_plan_setting_says_both(run: Run):
+    assert run("plan", "--interview", in_days(30))[0] == EXIT_OK
+    code, out, _ = run("plan", "--clear", "--first-seen-days", "5")
+    assert code == EXIT_OK
+    assert "Interview date cleared" in out
+    assert "Saved first_seen_days_before = 5; it applies once an interview date is set" in out
+
+
+def test_plan_without_a_date_or_a_setting_says_how_to_set_one(run: Run):
+    assert run("plan") == (EXIT_OK, "No interview date set. Plan for one with: mlcards plan --interview YYYY-MM-DD\n", "")
+
+
+def test_a_first_seen_deadline_one_day_before_reads_1_day(run: Run):
+    code, out, _ = run("plan", "--interview", in_days(30), "--first-seen-days", "1")
+    assert code == EXIT_OK
+    assert f"first seen by {in_days(29)} (1 day before)." in out
+
+
+STALE_ENTRIES = (
+    'interview_leave_out = ["Core", "nope", "tag:nothing"]\nnew_deck_priority = ["nope", "core::probability and statistics"]\n'
+)
+
+
+def test_status_marks_left_out_entries_that_match_nothing_and_notes_priority_ones(run: Run):
+    run.config.write_text(STALE_ENTRIES + f"interview_date = {in_days(60)}\n", encoding="utf-8")
+    code, out, err = run("status")
+    assert code == EXIT_OK, err
+    assert (
+        "Left out of the plan: Core, nope (matches no deck), tag:nothing (matches no tag) "
+        "(mlcards plan --leave-out-none brings them back)" in out
+    )
+    assert err == (
+        "mlcards: note: new_deck_priority in the settings: nope (matches no deck); kept as written, in case a deck file "
+        "brings it back ('mlcards decks' and 'mlcards tags' list what there is)\n"
+    )  # the priority entry given in another case matches its deck; the left-out ones are marked in the plan, not again
+
+
+def test_status_json_and_plan_without_a_date_note_every_entry_that_matches_nothing(run: Run):
+    run.config.write_text(STALE_ENTRIES, encoding="utf-8")
+    for arguments in (("status", "--json"), ("plan",), ("config",)):
+        code, _, err = run(*arguments)
+        assert code == EXIT_OK, err
+        notes = err.splitlines()
+        assert len(notes) == 2, arguments
+        assert notes[0].startswith(
+            "mlcards: note: interview_leave_out in the settings: nope (matches no deck), tag:nothing (matches no tag); "
+            "kept as written, in case a deck file brings them back"
+        )
+        assert notes[1].startswith("mlcards: note: new_deck_priority in the settings: nope (matches no deck);")
+    assert json.loads(run("status", "--json")[1])["interview"] is None  # notes go to standard error: the JSON stays whole
+
+
+def test_settings_whose_entries_all_match_bring_no_note(run: Run):
+    run.config.write_text('interview_leave_out = ["Core", "tag:gan"]\nnew_deck_priority = ["ml"]\n', encoding="utf-8")
+    for arguments in (("status",), ("plan",), ("config",)):
+        assert run(*arguments)[2] == ""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
@@ -40,6 +40,7 @@ from mlcards.store.history import LOG_COLUMNS, log_rows
 from mlcards.store.registry import registered_paths
 from mlcards.store.sync import SyncReport
 from mlcards.study_plan import interview_plan, workload
+from mlcards.unmatched import LEAVE_OUT, Unmatched, note, unmatched_entries
 from mlcards.visible import visible, visible_line
 
 if TYPE_CHECKING:
@@ -52,12 +53,21 @@ EXIT_UNUSABLE = 3  # the database or settings file cannot be used as it is (or a
 EXIT_OUTPUT = 4  # the work was done but its output could not be written (e.g. a full disk behind stdout)
 EXIT_DONE_WITH_WARNINGS = 5  # the command did its work, on the last good version of deck files that now have problems
 EXIT_SYNC_FAILED = 6  # the sync with Anki stopped (server down, refused, full sync asked for); the message says what was kept
-WITHOUT_TERMINAL = "status, plan, decks, check, add, remove, export, backup, restore and config"
+# Every command but review (and the bare `mlcards`): kept in step with build_parser by a test.
+WITHOUT_TERMINAL = "status, plan, decks, tags, check, add, remove, fork, rename, log, rebuild, optimize, export, sync, backup, restore and config"
 MOST_FIRST_SEEN_DAYS = 365
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with what it echoes of the command line made safe to print: its own messages
+    quote some values raw ("unrecognized arguments: ..."), and subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(visible(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mlcards",
         description="Spaced-repetition flashcards for machine-learning interviews. With no command: today's review.",
     )
@@ -229,13 +239,13 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         return _check(args.paths, database_path, config_path, out, err)
     if args.command == "config":
-        return _config(config_path, args.init, out, err)
+        return _config(config_path, database_path, args.init, out, err)
     if args.command == "restore":
         return _restore(database_path, args.backup, out, err)
     try:
         collection = open_collection(database_path, config_path)
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     except DatabaseError as error:
         return _report_database_error(error, database_path, err)
@@ -253,7 +263,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
 
 def _report_database_error(error: DatabaseError, database_path: Path, err: TextIO) -> int:
     """The cause, and a restore only where the file really is damaged (restore keeps it aside)."""
-    print(f"mlcards: {error}", file=err)
+    print(f"mlcards: {visible(str(error))}", file=err)
     if isinstance(error, DatabaseDamaged):
         print(newest_backup_hint(database_path), file=err)
     return EXIT_UNUSABLE
@@ -272,7 +282,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     # Before anything can change the database today, keep a copy of it.
     daily_backup(collection.database.path, collection.today(now), now, collection.settings.backups_to_keep)
     if args.command == "backup":
-        print(f"Backed up to {create_backup(collection.database.path, now)}", file=out)
+        print(f"Backed up to {_shown(create_backup(collection.database.path, now))}", file=out)
         return EXIT_OK
     if args.command == "log":
         return _print_log(collection, args, out, err)
@@ -291,7 +301,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if problems:
             return _report_problems(problems, err)
         print(
-            f"Added {', '.join(str(path) for path in args.paths)}: {report.decks_synced} deck(s) synced, "
+            f"Added {', '.join(_shown(path) for path in args.paths)}: {report.decks_synced} deck(s) synced, "
             f"{report.cards_added} new card(s), {report.cards_updated} updated, {report.cards_restored} restored.",
             file=out,
         )
@@ -302,8 +312,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if problems:
             return _report_problems(problems, err)
         print(
-            f"Forked into {target}: edit it freely; it replaces the shipped deck and keeps its history "
-            f"({report.cards_added} new card(s)). 'mlcards remove {target}' brings the shipped deck back.",
+            f"Forked into {_shown(target)}: edit it freely; it replaces the shipped deck and keeps its history "
+            f"({report.cards_added} new card(s)). 'mlcards remove {_shown(target)}' brings the shipped deck back.",
             file=out,
         )
         return EXIT_OK
@@ -322,7 +332,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         strangers = [path for path in args.paths if path.expanduser().resolve() not in registered]
         if strangers:
             for path in strangers:
-                print(f"mlcards: {path} is not registered (only paths given to 'mlcards add' can be removed)", file=err)
+                print(f"mlcards: {_shown(path)} is not registered (only paths given to 'mlcards add' can be removed)", file=err)
             return EXIT_PROBLEMS
         removed, report = collection.remove(args.paths)
         print(f"Stopped syncing {removed} path(s); {report.cards_removed} card(s) hidden, their history kept.", file=out)
@@ -352,7 +362,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         unknown_tags = [tag for tag in getattr(args, "tag", ()) if not tag_in_use(collection.database.connection, tag)]
         if unknown_tags:
             print(
-                f"mlcards: no card has the tag '{unknown_tags[0]}' — tags are matched exactly, as written in the YAML", file=err
+                f"mlcards: no card has the tag '{visible_line(unknown_tags[0])}' — tags are matched exactly, as written in the YAML",
+                file=err,
             )
             return EXIT_PROBLEMS
         if not _has_terminal():
@@ -376,7 +387,7 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
         if exit_code != EXIT_OK:
             return exit_code
     else:
-        _print_status(collection, now, args.json, out)
+        _print_status(collection, now, args.json, out, err)
     if report.problems:
         print(
             f"\nmlcards {args.command or 'review'} is done, with warnings: it ran on the last good version of these deck files:",
@@ -406,11 +417,16 @@ def _whole_number(least: int, most: int) -> Callable[[str], int]:
     return parse
 
 
+def _shown(path: Path) -> str:
+    """A path from the command line or the file system, safe to print on one line."""
+    return visible_line(str(path))
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from error
+        raise argparse.ArgumentTypeError(f"'{visible_line(text)}' is not a date; write YYYY-MM-DD") from error
 
 
 def _print_log(collection: Collection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -481,12 +497,15 @@ def _optimize(collection: Collection, args: argparse.Namespace, now: datetime, o
         print(f"mlcards: the fitted parameters cannot be kept: {error}; nothing was saved", file=err)
         return EXIT_PROBLEMS
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     except OSError as error:
-        print(f"mlcards: cannot save the parameters to {config_path}: {error.strerror or error}; nothing was changed", file=err)
+        print(
+            f"mlcards: cannot save the parameters to {_shown(config_path)}: {error.strerror or error}; nothing was changed",
+            file=err,
+        )
         return EXIT_UNUSABLE
-    print(f"Saved the fitted parameters to {config_path} as fsrs_parameters.", file=out)
+    print(f"Saved the fitted parameters to {_shown(config_path)} as fsrs_parameters.", file=out)
     collection.settings = replace(collection.settings, fsrs_parameters=report.parameters)
     replayed = collection.follow_configured_rule()  # FSRS's memory of every prompt, under either rule, now with them
     if collection.settings.scheduler == "fsrs" and replayed is not None:
@@ -547,10 +566,13 @@ def _which_stream_is_not_one() -> str:
 def _export(collection: Collection, args: argparse.Namespace, now: datetime, out: TextIO, err: TextIO) -> int:
     output: Path = args.output
     if output.name.lower() == ".apkg":
-        print(f"mlcards: '{output}' is only an extension; name the package, e.g. -o {output.with_name('mlcards.apkg')}", file=err)
+        print(
+            f"mlcards: '{_shown(output)}' is only an extension; name the package, e.g. -o {_shown(output.with_name('mlcards.apkg'))}",
+            file=err,
+        )
         return EXIT_PROBLEMS
-    if output.exists() and not output.is_dir() and not args.force and not _confirm(f"{output} exists. Replace it?", out):
-        print(f"mlcards: {output} exists and was left as it is; add --force to replace it", file=err)
+    if output.exists() and not output.is_dir() and not args.force and not _confirm(f"{_shown(output)} exists. Replace it?", out):
+        print(f"mlcards: {_shown(output)} exists and was left as it is; add --force to replace it", file=err)
         return EXIT_PROBLEMS
     from mlcards.export import ExportError, export_anki_package  # imported late: genanki and Pygments load only here
 
@@ -566,14 +588,14 @@ def _export(collection: Collection, args: argparse.Namespace, now: datetime, out
             rule=collection.settings.rule(),
         )
     except ExportError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_PROBLEMS
     except OSError as error:
-        print(f"mlcards: cannot write {args.output}: {error.strerror or error}", file=err)
+        print(f"mlcards: cannot write {_shown(args.output)}: {error.strerror or error}", file=err)
         return EXIT_PROBLEMS
     progress = f", {report.reviews} review(s) of history" if args.with_progress else ""
     print(
-        f"Wrote {report.path}: {report.decks} deck(s), {report.notes} card(s) as Anki notes, {report.cards} prompt(s) as Anki cards{progress}. "
+        f"Wrote {_shown(report.path)}: {report.decks} deck(s), {report.notes} card(s) as Anki notes, {report.cards} prompt(s) as Anki cards{progress}. "
         "In Anki: File > Import" + (" (tick 'Import any learning progress')." if args.with_progress else "."),
         file=out,
     )
@@ -589,7 +611,7 @@ def _anki_sync(collection: Collection, args: argparse.Namespace, now: datetime, 
     try:
         sync_settings = load_sync_settings(collection.config_path or default_config_path())
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
     full = FullSync.DOWNLOAD if args.full_download else FullSync.UPLOAD if args.full_upload else None
     try:
@@ -654,13 +676,15 @@ def _report_problems(problems: list[Problem], err: TextIO, outcome: str = "nothi
     return EXIT_PROBLEMS
 
 
-def _print_status(collection: Collection, now: datetime, as_json: bool, out: TextIO) -> None:
+def _print_status(collection: Collection, now: datetime, as_json: bool, out: TextIO, err: TextIO) -> None:
     today = collection.today(now)
     counts = deck_counts(collection.database, today)
     done, days = answered_on(collection.database, today), streak(collection.database, today)
     due_now, new_now = collection.review_now(now)
     plan = interview_plan(collection.database, collection.settings, now, today)
     work = plan.forecast if plan is not None else workload(collection.database, collection.settings, now, today)
+    unmatched = _unmatched(collection)
+    _note_unmatched(unmatched, err, shown_in_plan=plan is not None and not as_json)
     if as_json:
         payload = {
             "today": today.isoformat(),
@@ -700,7 +724,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
     print(f"A review now shows {due_now} due and {new_now} new prompt(s){planned}.", file=out)
     print("", file=out)
     if plan is not None:
-        lines = plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out)
+        lines = plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out, unmatched)
     else:
         lines = workload_lines(work, today, collection.settings.scheduler, collection.settings.reviews_per_day)
     for line in lines:
@@ -736,22 +760,50 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
                 save_plan_setting(collection.config_path, key, value)
             collection.settings = load_settings(collection.config_path)
         except (OSError, ConfigError) as error:
-            print(f"mlcards: the plan was not saved: {error}", file=err)
+            print(f"mlcards: the plan was not saved: {visible(str(error))}", file=err)
             return EXIT_UNUSABLE
+    unmatched = _unmatched(collection)
+    _note_unmatched(unmatched, err, shown_in_plan=collection.settings.interview_date is not None)
     if collection.settings.interview_date is None:
         if args.clear:
             print(
                 f"Interview date cleared: {collection.settings.new_cards_per_day} new prompts a day again (new_cards_per_day).",
                 file=out,
             )
-        else:
+        saved = [f"{key} = {visible_line(_as_toml(value))}" for key, value in changes if key != "interview_date"]
+        if saved:
+            print(
+                f"Saved {' and '.join(saved)}; {'it applies' if len(saved) == 1 else 'they apply'} once an interview date "
+                "is set: mlcards plan --interview YYYY-MM-DD",
+                file=out,
+            )
+        elif not args.clear:
             print("No interview date set. Plan for one with: mlcards plan --interview YYYY-MM-DD", file=out)
         return EXIT_OK
     plan = interview_plan(collection.database, collection.settings, now, today)
     assert plan is not None
-    for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out):
+    for line in plan_lines(plan, collection.settings.scheduler, collection.settings.interview_leave_out, unmatched):
         print(line, file=out)
     return EXIT_OK
+
+
+def _unmatched(collection: Collection) -> list[Unmatched]:
+    """interview_leave_out and new_deck_priority entries that match no present deck or tag."""
+    settings = collection.settings
+    if not settings.interview_leave_out and not settings.new_deck_priority:
+        return []
+    decks = [(listing.deck_id, listing.name) for listing in deck_list(collection.database)]
+    connection = collection.database.connection
+    return unmatched_entries(
+        settings.interview_leave_out, settings.new_deck_priority, decks, lambda tag: tag_in_use(connection, tag)
+    )
+
+
+def _note_unmatched(unmatched: list[Unmatched], err: TextIO, shown_in_plan: bool = False) -> None:
+    """A note per setting with entries that match nothing; left-out ones not again when the plan's
+    "Left out of the plan" line marks them (`shown_in_plan`)."""
+    for line in note([item for item in unmatched if not (shown_in_plan and item.setting == LEAVE_OUT)]):
+        print(f"mlcards: note: {line}", file=err)
 
 
 def _leave_out_entry(collection: Collection, wanted: str, err: TextIO) -> str | None:
@@ -785,9 +837,9 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     backups = list_backups(database_path)
     if choice is None:
         if not backups:
-            print(f"No backups of {database_path} yet.", file=out)
+            print(f"No backups of {_shown(database_path)} yet.", file=out)
         for backup in backups:
-            print(f"{backup}  ({backup.stat().st_size // 1024} KiB)", file=out)
+            print(f"{_shown(backup)}  ({backup.stat().st_size // 1024} KiB)", file=out)
         if backups:
             print(
                 "\nNewest first. Restore one with: mlcards restore FILE (its name is enough), or: mlcards restore latest",
@@ -797,7 +849,7 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     if choice == "latest":
         candidates = restorable_backups(database_path)
         if not candidates:
-            print(f"mlcards: there is no backup of {database_path} to restore", file=err)
+            print(f"mlcards: there is no backup of {_shown(database_path)} to restore", file=err)
             return EXIT_UNUSABLE
         chosen = candidates[0]
     else:
@@ -807,9 +859,13 @@ def _restore(database_path: Path, choice: str | None, out: TextIO, err: TextIO) 
     try:
         kept = restore_backup(database_path, chosen, datetime.now().astimezone())
     except DatabaseError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
-    print(f"Restored {database_path} from {chosen}." + (f" The previous file is kept as {kept}." if kept else ""), file=out)
+    print(
+        f"Restored {_shown(database_path)} from {_shown(chosen)}."
+        + (f" The previous file is kept as {_shown(kept)}." if kept else ""),
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -822,19 +878,28 @@ def _as_toml(value: object) -> str:
     return str(value)
 
 
-def _config(config_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
+def _config(config_path: Path, database_path: Path, init: bool, out: TextIO, err: TextIO) -> int:
     if init and config_path.exists():
-        print(f"{config_path} already exists; left as it is.", file=out)
+        print(f"{_shown(config_path)} already exists; left as it is.", file=out)
     elif init:
         config_path.parent.mkdir(parents=True, exist_ok=True)
         config_path.write_text(TEMPLATE, encoding="utf-8")
-        print(f"Wrote {config_path}", file=out)
+        print(f"Wrote {_shown(config_path)}", file=out)
     try:
         settings = load_settings(config_path)
     except ConfigError as error:
-        print(f"mlcards: {error}", file=err)
+        print(f"mlcards: {visible(str(error))}", file=err)
         return EXIT_UNUSABLE
-    print(f"Settings file: {config_path}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
+    print(f"Settings file: {_shown(config_path)}{'' if config_path.exists() else ' (not created; defaults in use)'}", file=out)
     for key, value in asdict(settings).items():
         print(f"  # {key}: not set" if value is None else f"  {key} = {_as_toml(value)}", file=out)
+    if (settings.interview_leave_out or settings.new_deck_priority) and database_path.exists():
+        try:  # the entries are checked against the decks as last synced; without a database there is nothing to check
+            collection = open_collection(database_path, config_path)
+        except (DatabaseError, ConfigError):
+            return EXIT_OK
+        try:
+            _note_unmatched(_unmatched(collection), err)
+        finally:
+            collection.close()
     return EXIT_OK

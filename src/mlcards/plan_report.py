@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from mlcards.planning.forecast import Forecast
 from mlcards.planning.plan import InterviewPlan
+from mlcards.unmatched import LEAVE_OUT, Unmatched
 from mlcards.visible import visible_line
+from mlcards.wording import counted
 
 _SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -47,11 +50,11 @@ def new_prompts_line(plan: InterviewPlan) -> str:
     if plan.today > plan.first_seen_by:
         return (
             f"New prompts: {plan.new_per_day} a day. The first-seen deadline ({plan.first_seen_by.isoformat()}, "
-            f"{plan.first_seen_days_before} days before) has passed: the {plan.unseen} unseen are spread over the days left."
+            f"{counted(plan.first_seen_days_before, 'day')} before) has passed: the {plan.unseen} unseen are spread over the days left."
         )
     return (
         f"New prompts: {plan.new_per_day} a day, so all {plan.unseen} unseen are first seen by "
-        f"{plan.first_seen_by.isoformat()} ({plan.first_seen_days_before} days before)."
+        f"{plan.first_seen_by.isoformat()} ({counted(plan.first_seen_days_before, 'day')} before)."
     )
 
 
@@ -93,12 +96,15 @@ def forecast_json(work: Forecast, today: date) -> list[dict[str, object]]:
     ]
 
 
-def plan_lines(plan: InterviewPlan, scheduler: str, left_out: tuple[str, ...] = ()) -> list[str]:
+def plan_lines(
+    plan: InterviewPlan, scheduler: str, left_out: tuple[str, ...] = (), unmatched: Sequence[Unmatched] = ()
+) -> list[str]:
     """The plan as `mlcards plan` and `mlcards status` print it (`scheduler`: the active rule's name;
-    `left_out`: the decks and tags it leaves out)."""
+    `left_out`: the decks and tags it leaves out, those in `unmatched` marked as matching nothing)."""
     lines = [headline(plan)]
     if left_out:
-        named = ", ".join(visible_line(entry) for entry in left_out)
+        marked = {item.entry: item.described() for item in unmatched if item.setting == LEAVE_OUT}
+        named = ", ".join(marked.get(entry) or visible_line(entry) for entry in left_out)
         lines.append(f"Left out of the plan: {named} (mlcards plan --leave-out-none brings them back)")
     if not plan.passed:
         lines.append(new_prompts_line(plan))

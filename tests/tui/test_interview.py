@@ -12,7 +12,9 @@ from tui_helpers import FIXED_NOW, screen_text
 
 from conftest import TestCollection
 from mlcards.config import load_settings
+from mlcards.plan_report import budget_lines
 from mlcards.review import Answer, ReviewSession
+from mlcards.study_plan import interview_plan
 from mlcards.tui.app import MLCardsApp
 from mlcards.tui.home import HomeScreen
 from mlcards.tui.interview import InterviewDialog
@@ -53,6 +55,32 @@ async def test_i_sets_the_date_saves_it_and_home_shows_days_left_and_readiness(w
     assert with_config.config_path.read_text() == "new_cards_per_day = 3  # mine\ninterview_date = 2025-04-20\n"
 
 
+async def test_setting_a_date_the_budget_covers_says_the_plans_new_prompts_a_day(with_config: TestCollection) -> None:
+    app = MLCardsApp(with_config, now=FIXED_NOW)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("i", *"2025-04-20", "enter")
+        await pilot.pause()
+        (notice,) = app._notifications
+        assert notice.title == "Interview" and notice.severity == "information"
+        assert notice.message.startswith("Interview 2025-04-20. New prompts: ")
+        assert "all 6 unseen are first seen by 2025-04-13 (7 days before)" in notice.message
+        assert "Over budget" not in notice.message
+
+
+async def test_setting_a_date_the_budget_cannot_carry_warns_in_the_words_mlcards_plan_uses(with_config: TestCollection) -> None:
+    with_config.settings = replace(with_config.settings, reviews_per_day=2)
+    app = MLCardsApp(with_config, now=FIXED_NOW)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("i", *"2025-03-24", "enter")
+        await pilot.pause()
+        (notice,) = app._notifications
+        assert notice.title == "Interview: over budget" and notice.severity == "warning"
+    plan = interview_plan(with_config.database, with_config.settings, FIXED_NOW, FIXED_NOW.date())
+    assert plan is not None and not plan.budget_ok
+    assert "Over budget: seeing all 6 unseen prompts by 2025-03-17 takes 2 new a day" in notice.message
+    assert "\n".join(budget_lines(plan)) in notice.message  # the plan's own lines, as `mlcards plan` prints them
+
+
 async def test_an_empty_field_clears_the_date_and_a_bad_one_is_explained_in_place(with_config: TestCollection) -> None:
     with_config.settings = replace(with_config.settings, interview_date=INTERVIEW)
     app = MLCardsApp(with_config, now=FIXED_NOW)
@@ -70,6 +98,18 @@ async def test_an_empty_field_clears_the_date_and_a_bad_one_is_explained_in_plac
         assert "Interview" not in screen_text(app)
     assert with_config.settings.interview_date is None
     assert with_config.config_path is not None and "interview_date" not in with_config.config_path.read_text()
+
+
+async def test_editing_the_field_takes_away_the_problem_shown_for_the_text_before(with_config: TestCollection) -> None:
+    app = MLCardsApp(with_config, now=FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i", *"soon", "enter")
+        await pilot.pause()
+        assert "'soon' is not a date" in screen_text(app)
+        await pilot.press(*["backspace"] * 4)
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewDialog)
+        assert "is not a date" not in screen_text(app)
 
 
 async def test_escape_leaves_the_date_as_it_was(with_config: TestCollection) -> None:

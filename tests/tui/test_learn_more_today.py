@@ -117,3 +117,14 @@ async def test_when_nothing_is_left_the_notice_says_what_more_there_is(make_app,
         assert isinstance(app.screen, HomeScreen)
         (notice,) = [str(notification.message) for notification in app._notifications]
         assert "6 prompts unseen, 0 due in the next 7 days" in notice and "m learns more new prompts today" in notice
+
+
+async def test_reviewing_one_day_ahead_with_nothing_due_says_1_day_not_1_days(make_app, collection) -> None:
+    collection.settings = Settings(new_cards_per_day=0)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("h", "end", "backspace", "1", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        (notice,) = [str(notification.message) for notification in app._notifications]
+        assert notice.endswith("in the next 1 day.")

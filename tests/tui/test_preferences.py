@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_helpers import FIXED_NOW, rows
+from tui_helpers import FIXED_NOW, rows, screen_text
 
 from conftest import TestCollection
 from mlcards.config import TEMPLATE, ConfigError, load_settings
 from mlcards.tui.app import DARK_THEME, LIGHT_THEME, MLCardsApp
+from mlcards.tui.browse import BrowseScreen
+from mlcards.tui.stats import StatsScreen
 
 
 async def test_the_theme_chosen_with_ctrl_t_is_saved_and_used_on_the_next_start(
@@ -62,3 +64,38 @@ async def test_switching_the_scheduler_from_the_palette_reschedules_from_the_log
     text = config.read_text(encoding="utf-8")
     assert 'scheduler = "fsrs"' in text and text.count("scheduler =") == 1 and "# a study day starts" in text
     assert rows(collection, "SELECT count(*) FROM review_log") == [(1,)]  # the log is never touched
+
+
+async def test_switching_the_scheduler_from_the_palette_on_the_stats_screen_redraws_its_forecast(
+    collection: TestCollection, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    collection.config_path = config
+    app = MLCardsApp(collection, now=FIXED_NOW)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("a", "space", "4", "escape", "t")
+        assert "simulated under SM-2" in screen_text(app)
+        await pilot.press("ctrl+p", *"switch to FSRS")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen) and collection.settings.scheduler == "fsrs"
+        assert "simulated under FSRS" in screen_text(app) and "SM-2" not in screen_text(app)
+
+
+async def test_switching_the_scheduler_on_the_browse_screen_shows_the_new_due_dates(
+    collection: TestCollection, tmp_path: Path
+) -> None:
+    collection.config_path = tmp_path / "config.toml"
+    app = MLCardsApp(collection, now=FIXED_NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a", "space", "4", "escape", "b")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowseScreen)
+        ((sm2_due,),) = rows(collection, "SELECT due FROM schedule WHERE last_log_id > 0")
+        assert sm2_due[:10] in screen_text(app)
+        app.action_switch_scheduler()
+        await pilot.pause()
+        ((fsrs_due,),) = rows(collection, "SELECT due FROM schedule WHERE last_log_id > 0")
+        assert fsrs_due != sm2_due
+        assert fsrs_due[:10] in screen_text(app) and sm2_due[:10] not in screen_text(app)

@@ -15,16 +15,21 @@ from mlcards.planning.forecast import Forecast, forecast
 
 DEFAULT_FIRST_SEEN_DAYS_BEFORE = 7
 MOST_CUTS_SHOWN = 3
-FARTHEST_INTERVIEW_DAYS = 3650
+FARTHEST_INTERVIEW_YEARS = 10
 
 
 def interview_date_problem(interview: date, today: date) -> str | None:
-    """Why a date cannot be planned for (None: it can): it must lie after today, within ten years."""
+    """Why a date cannot be planned for (None: it can): it must lie after today and at most ten
+    years ahead, the same day ten years on included (from a 29 February: the 28th)."""
     if interview <= today:
         when = "is today" if interview == today else "is in the past"
         return f"{interview.isoformat()} {when} (today is {today.isoformat()}); give a later date, YYYY-MM-DD"
-    if (interview - today).days > FARTHEST_INTERVIEW_DAYS:
-        return f"{interview.isoformat()} is more than ten years away; give the interview's date, YYYY-MM-DD"
+    farthest = date(today.year + FARTHEST_INTERVIEW_YEARS, today.month, min(today.day, 28) if today.month == 2 else today.day)
+    if interview > farthest:
+        return (
+            f"{interview.isoformat()} is more than ten years away (the latest date a plan takes is {farthest.isoformat()}); "
+            "give the interview's date, YYYY-MM-DD"
+        )
     return None
 
 

@@ -30,6 +30,7 @@ from mlcards.store.history import RebuildReport
 from mlcards.store.sync import SyncReport
 from mlcards.tui.home import HomeScreen
 from mlcards.visible import visible, visible_line
+from mlcards.wording import counted
 
 NOT_SAVED_EXIT_CODE = 3  # the CLI's "database cannot be used as it is"
 EXTRA_NEW_DEFAULT = 10  # offered when asking how many more new prompts to learn today
@@ -248,8 +249,17 @@ class MLCardsApp(App[None]):
             except (OSError, tomllib.TOMLDecodeError) as error:
                 kept = f" It could not be saved in {config_path} ({error}): the next start goes back to {previous.scheduler}."
         self.notify(f"Scheduling with {name}: {rescheduled}; the review log is unchanged.{kept}", title="Scheduler")
-        if isinstance(self.screen, HomeScreen):
-            self.screen.reload()
+        self._reload_screens()
+
+    def _reload_screens(self) -> None:
+        """Re-read what screens show after a change to every schedule (home's counts, stats'
+        forecast, browse's due dates): each screen that shows such numbers has reload(). Every
+        screen open is re-read, not only the one in view: a dialog or the new-card form may hide
+        browse for now. Cheap beside the replay of the whole log that such a change is."""
+        for screen in self.screen_stack:
+            reload: Callable[[], None] | None = getattr(screen, "reload", None)
+            if reload is not None:
+                reload()
 
     def action_interview_date(self) -> None:
         """Set, change or clear the interview date new prompts are planned for (saved in config.toml)."""
@@ -275,13 +285,26 @@ class MLCardsApp(App[None]):
         if chosen is None:
             self.notify(f"Interview date cleared: new_cards_per_day applies again.{kept}", title="Interview")
         else:
-            self.notify(
-                f"Interview {chosen.isoformat()}: new prompts are planned so each is seen "
-                f"{self.collection.settings.first_seen_days_before} days before it.{kept}",
-                title="Interview",
-            )
+            self._notify_plan(chosen, kept)
         if isinstance(self.screen, HomeScreen):
             self.screen.reload()
+
+    def _notify_plan(self, interview: date, kept: str) -> None:
+        """The plan for a date just set, in `mlcards plan`'s words: new prompts a day and, when the
+        review budget cannot carry them, by how much and what could be cut. Computed once here,
+        never on home's reloads (the whole plan takes ~150 ms at 100,000 prompts)."""
+        from mlcards.plan_report import budget_lines, new_prompts_line
+        from mlcards.study_plan import interview_plan
+
+        plan = interview_plan(self.collection.database, self.collection.settings, self.now(), self.today())
+        assert plan is not None  # the date was just set
+        over = budget_lines(plan)
+        self.notify(
+            "\n".join([f"Interview {interview.isoformat()}. {new_prompts_line(plan)}", *over]) + kept,
+            title="Interview: over budget" if over else "Interview",
+            severity="warning" if over else "information",
+            timeout=20 if over else None,
+        )
 
     # --- notices ------------------------------------------------------------------------
     def notify(
@@ -411,11 +434,11 @@ def _nothing_to_review(session: ReviewSession, where: str) -> str:
     if session.extra_new:
         return f"No new prompts left to learn today in {where} (cloze siblings of today's cards wait for another day)."
     if session.ahead_days:
-        return f"Nothing due in {where} in the next {session.ahead_days} days."
+        return f"Nothing due in {where} in the next {counted(session.ahead_days, 'day')}."
     more = session.more_to_study()
     if not more.unseen and not more.due_ahead:
         return f"Nothing to review in {where}."
     return (
         f"Nothing to review in {where} now: {more.unseen} prompts unseen, {more.due_ahead} due in the next "
-        f"{more.ahead_days} days. On the home screen, m learns more new prompts today and h reviews ahead."
+        f"{counted(more.ahead_days, 'day')}. On the home screen, m learns more new prompts today and h reviews ahead."
     )

@@ -180,11 +180,17 @@ class BrowseScreen(Screen[None]):
         what = f"{'Suspending' if suspend else 'Unsuspending'} {card.label}"
         if not self.mlcards.saved(what, lambda: set_suspended(self.mlcards.collection.database, card.schedule_id, suspend)):
             return
-        self.index = load_index(self.mlcards.collection.database, self.mlcards.today())
+        self.reload()
+        self.notify(f"{card.label} {'suspended' if suspend else 'back in reviews'}.", timeout=3)
+
+    def reload(self) -> None:
+        """Re-read every prompt (states, due dates) and search again; the cursor keeps its row."""
+        table = self.query_one("#results", DataTable)
         row = table.cursor_row
+        self.index = load_index(self.mlcards.collection.database, self.mlcards.today())
         self.apply_filter(self.query_one("#search", Input).value)
         table.move_cursor(row=min(row, max(0, len(self.found) - 1)))
-        self.notify(f"{card.label} {'suspended' if suspend else 'back in reviews'}.", timeout=3)
+        self.show_detail(self.found[table.cursor_row] if 0 <= table.cursor_row < len(self.found) else None)
 
     def action_new_card(self) -> None:
         self.mlcards.action_new_card()

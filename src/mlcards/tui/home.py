@@ -23,6 +23,7 @@ from mlcards.store.errors import explain
 from mlcards.store.sync import SyncReport
 from mlcards.study_plan import Readiness, readiness
 from mlcards.visible import visible_line
+from mlcards.wording import counted
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -53,7 +54,7 @@ def _interview_line(ready: Readiness) -> Text:
     return Text.assemble(
         ("Interview ", "bold"),
         day,
-        f" · {ready.days_left} day{'s' if ready.days_left != 1 else ''} left · ",
+        f" · {counted(ready.days_left, 'day')} left · ",
         (f"readiness {overall}", "bold magenta"),
         (" · i: change date", "dim"),
     )
@@ -138,7 +139,7 @@ class HomeScreen(Screen[None]):
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
-            f" · {sum(by_kind.values())} answered · streak {days} day{'s' if days != 1 else ''} · ",
+            f" · {sum(by_kind.values())} answered · streak {counted(days, 'day')} · ",
             (f"{due_today} due", "green"),
             " · ",
             (f"{new_today} new", "blue"),
@@ -199,7 +200,7 @@ class HomeScreen(Screen[None]):
         line.update(
             Text.assemble(  # short enough for 80 columns
                 ("New prompts done" if work_left else "Done for today", "bold"),
-                f" · {self.offer.unseen} unseen · {self.offer.due_ahead} due in {self.offer.ahead_days} days · ",
+                f" · {self.offer.unseen} unseen · {self.offer.due_ahead} due in {counted(self.offer.ahead_days, 'day')} · ",
                 ("m", "bold"),
                 " learn more · ",
                 ("h", "bold"),

@@ -41,6 +41,10 @@ class InterviewDialog(ModalScreen[date | str | None]):
             yield Static(id="interview-problem")
             yield Static(Text("Enter saves · an empty field clears the date · Esc cancels", style="dim"))
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._problem("")  # the problem was with the text as it was; the new text is judged on Enter
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()

@@ -28,6 +28,7 @@ from mlcards.tui.cardview import BLANK, DIVIDER, CardView, Part
 from mlcards.tui.fork_offer import EDIT_SHIPPED, FORK, ForkOffer
 from mlcards.tui.review_widgets import AnswerBar, Choice, ProgressMeter
 from mlcards.visible import visible_line
+from mlcards.wording import counted
 
 if TYPE_CHECKING:
     from mlcards.tui.app import MLCardsApp
@@ -232,10 +233,10 @@ class ReviewScreen(Screen[None]):
             lines.append("\nCram session: no schedule was changed.\n", style="magenta")
         else:
             more = self.session.more_to_study()
-            unseen = f"{more.unseen} prompt{'' if more.unseen == 1 else 's'} unseen"
+            unseen = f"{counted(more.unseen, 'prompt')} unseen"
             chosen = self.session.filter
             where = f" in {visible_line(chosen.deck)}" if chosen.deck else " with these tags" if chosen.tags else ""
-            lines.append(f"\n{unseen} · {more.due_ahead} due in the next {more.ahead_days} days{where}\n")
+            lines.append(f"\n{unseen} · {more.due_ahead} due in the next {counted(more.ahead_days, 'day')}{where}\n")
             lines.append("m", style="bold")
             lines.append(" learn more new prompts today · ")
             lines.append("h", style="bold")
