@@ -42,6 +42,7 @@ from mlcards.store.sync import SyncReport
 from mlcards.study_plan import interview_plan, workload
 from mlcards.unmatched import LEAVE_OUT, Unmatched, note, unmatched_entries
 from mlcards.visible import visible, visible_line
+from mlcards.wording import counted
 
 if TYPE_CHECKING:
     from mlcards.scheduling.fitting import TrainingLog  # the Rust optimizer loads only when `optimize` runs
@@ -719,7 +720,7 @@ def _print_status(collection: Collection, now: datetime, as_json: bool, out: Tex
         print(f"{label:<{width}}  {node.new:>6} {node.learning:>5} {node.due:>5} {node.total:>7} {node.suspended:>5}", file=out)
     print(f"{'All decks':<{width}}  {tree.new:>6} {tree.learning:>5} {tree.due:>5} {tree.total:>7} {tree.suspended:>5}", file=out)
     print("Counts are prompts: what you answer (a cloze card with c1 and c2 is two prompts).", file=out)
-    print(f"\nToday ({today.isoformat()}): {done} answered, streak {days} day(s).", file=out)
+    print(f"\nToday ({today.isoformat()}): {done} answered, streak {counted(days, 'day')}.", file=out)
     planned = " (planned for the interview)" if plan is not None and not plan.passed else " (new prompts are limited per day)"
     print(f"A review now shows {due_now} due and {new_now} new prompt(s){planned}.", file=out)
     print("", file=out)

@@ -91,7 +91,8 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
         decks = reads.recall_by_deck(
             connection, readiness_moment(settings.interview_date, now), stepper.model.factor, stepper.model.decay, leave_out
         )
-        unseen = reads.unseen(connection, leave_out) + reads.new_seen_on(connection, today, leave_out)
+        new_done = reads.new_seen_on(connection, today, leave_out)
+        unseen = reads.unseen(connection, leave_out) + new_done
         seen = _seen_reviews(connection, stepper, today, now)
         plan = make_plan(
             today=today,
@@ -101,6 +102,7 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
             spacing_days=sibling_days(reads.most_unseen_on_one_card(connection, leave_out)),
             budget=settings.reviews_per_day,
             new_after_interview=settings.new_cards_per_day,
+            new_done_today=new_done,
             seen_reviews=seen,
             profile=list(new_prompt_profile(stepper, known_at_first_sight(connection))),
             decks=decks,

@@ -143,3 +143,22 @@ def test_once_the_interview_day_comes_the_plan_is_over_and_the_forecast_brings_n
     )
     assert soon.forecast.new[10:] == [20] * 20  # new_cards_per_day again from the interview day
     assert soon.forecast.new[:10] == [50] * 10  # before it, the plan's pace within the budget
+
+
+def test_the_forecasts_today_holds_only_the_new_prompts_still_to_come():
+    def plan(done: int):
+        return make_plan(
+            today=TODAY,
+            interview=TODAY + timedelta(days=37),
+            first_seen_days_before=7,
+            unseen=300,  # as the day began: 10 a day over the 30 days to the deadline
+            budget=500,
+            new_done_today=done,
+            seen_reviews=[0.0] * 30,
+            profile=[0.0] * 30,
+            decks=[],
+        )
+
+    assert plan(0).new_per_day == plan(4).new_per_day == 10  # the day's quota is the day's, whatever is done
+    assert plan(4).forecast.new[:2] == [6, 10]  # 4 of today's 10 already seen
+    assert plan(4).forecast.new[1:] == plan(0).forecast.new[1:]  # the days after are the same

@@ -205,19 +205,23 @@ def make_plan(
     spacing_days: int = 0,
     budget: int,
     new_after_interview: int = 0,
+    new_done_today: int = 0,
     seen_reviews: Sequence[float],
     profile: Sequence[float],
     decks: Iterable[tuple[str, int, int, float]],
 ) -> InterviewPlan:
     """The plan for today: the quota, the forecast of the days it schedules (each day's new
     prompts within what its reviews leave of the budget, as a review session takes them) and the
-    budget check. `decks`: (deck name, prompts, prompts seen, summed recall on the date)."""
+    budget check. `decks`: (deck name, prompts, prompts seen, summed recall on the date).
+    `unseen` counts the prompts first seen today (`new_done_today`) as unseen, as the day began;
+    the forecast's today holds only the new prompts still to come, as its reviews are those still due."""
 
     def new_on(day: int, reviews: int, left: int) -> int:
+        done = new_done_today if day == 0 else 0
         if today + timedelta(days=day) >= interview:  # the plan is over: new_cards_per_day again
-            return new_after_interview
-        quota = daily_quota(left, today + timedelta(days=day), interview, first_seen_days_before, spacing_days)
-        return new_allowance(quota, reviews, budget)
+            return max(0, new_after_interview - done)
+        quota = daily_quota(left + done, today + timedelta(days=day), interview, first_seen_days_before, spacing_days)
+        return max(0, new_allowance(quota, reviews, budget) - done)
 
     quota = daily_quota(unseen, today, interview, first_seen_days_before, spacing_days)
     days_of_new = sum(1 for day in range(len(seen_reviews)) if today + timedelta(days=day) < interview)
@@ -235,7 +239,7 @@ def make_plan(
         sustainable=sustainable,
         readiness=sum(area.recall for area in areas) / prompts if prompts else 0.0,
         areas=areas,
-        forecast=forecast(seen_reviews, profile, unseen, new_on),
+        forecast=forecast(seen_reviews, profile, max(0, unseen - new_done_today), new_on),
     )
 
 
