@@ -36,14 +36,7 @@ if TYPE_CHECKING:
 
 class AnkiCard(NamedTuple):
     id: int
-    type: int
-    queue: int
-    due: int
-    ivl: int
-    factor: int
-    reps: int
-    lapses: int
-    left: int
+    state: AnkiCardState  # its scheduling columns, as anki_card_state gives them
     in_filtered_deck: bool
 
 
@@ -80,8 +73,7 @@ def cards_changed_since(collection: AnkiCollection, since_usn: int) -> dict[tupl
 
 def _by_note_and_ordinal(rows: list[Row]) -> dict[tuple[str, int], AnkiCard]:
     return {
-        (guid, ordinal): AnkiCard(card_id, kind, queue, due, ivl, factor, reps, lapses, left, bool(odid))
-        for card_id, guid, ordinal, kind, queue, due, ivl, factor, reps, lapses, left, odid in rows
+        (guid, ordinal): AnkiCard(card_id, AnkiCardState(*columns), bool(odid)) for card_id, guid, ordinal, *columns, odid in rows
     }
 
 
@@ -162,10 +154,10 @@ def send_card_states(
         if card is None or card.in_filtered_deck:  # a filtered deck owns its cards' due dates until they return
             continue
         schedule = prompt.schedule
-        current = AnkiCardState(card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses, card.left)
+        current = card.state
         if schedule.due is not None:
             state = anki_card_state(schedule, today, calendar, rule)
-        elif card.type == CARD_NEW:  # new on both sides: only suspension is ours to say
+        elif current.type == CARD_NEW:  # new on both sides: only suspension is ours to say
             state = current._replace(queue=QUEUE_SUSPENDED if schedule.suspended else QUEUE_NEW)
         else:
             continue  # new here, answered there without a grade (a manual reschedule): left to Anki
