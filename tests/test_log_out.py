@@ -105,7 +105,8 @@ def test_same_day_repeats_are_learning_steps_only_on_a_prompts_first_day_so_opti
     finally:
         database.close()
     expected_kinds = [0, 0, 1, 1, 1, 2]
-    assert [anki_review_kind(a.kind, a.repetitions_before, a.lapses_before, a.on_first_day) for a in sent] == expected_kinds
+    answers = [outgoing.answer for outgoing in sent]
+    assert [anki_review_kind(a.kind, a.repetitions_before, a.lapses_before, a.on_first_day) for a in answers] == expected_kinds
     table = list(csv.DictReader(io.StringIO(run(home, "log").stdout)))
     assert [(row["kind"], row["review_kind"]) for row in table] == [
         ("new", "0"), ("redrill", "0"),  # learning steps

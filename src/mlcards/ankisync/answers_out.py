@@ -10,7 +10,7 @@ before it could record so is recognised by its id and card, and not written twic
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlcards.ankisync.endpoint import open_db, rows_of
@@ -23,10 +23,10 @@ from mlcards.export.progress import (
     PackageCalendar,
     ScheduledCard,
     anki_card_state,
-    anki_ease,
+    revlog_id_of,
+    revlog_row,
 )
 from mlcards.scheduling.rule import RuleSettings
-from mlcards.store.history import anki_review_kind
 from mlcards.store.synced import OutgoingAnswer
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def send_answers(
     if not outgoing:
         return []
     # Revlog ids are the answers' times: only rows from the first answer's millisecond on can collide.
-    first = min(int(answer.reviewed_at.astimezone(UTC).timestamp() * 1000) for answer in outgoing)
+    first = min(revlog_id_of(outgoing_answer.answer) for outgoing_answer in outgoing)
     held: dict[int, int] = {
         revlog_id: card_id for revlog_id, card_id in rows_of(collection, "SELECT id, cid FROM revlog WHERE id >= ?", first)
     }
@@ -94,24 +94,11 @@ def send_answers(
         card = cards.get((note_guid(answer.deck_id, answer.card_id), answer.ordinal - 1))
         if card is None:  # a prompt the Anki copy lacks (its card left the YAML before it went out)
             continue
-        revlog_id = int(answer.reviewed_at.astimezone(UTC).timestamp() * 1000)  # Anki's revlog id is the answer's time
+        revlog_id = revlog_id_of(answer.answer)
         while revlog_id in held and held[revlog_id] != card.id:
             revlog_id += 1  # another card's answer in the same millisecond
         if held.get(revlog_id) != card.id:
-            review_kind = anki_review_kind(answer.kind, answer.repetitions_before, answer.lapses_before, answer.on_first_day)
-            rows.append(
-                (
-                    revlog_id,
-                    card.id,
-                    -1,  # usn -1: not yet on the server
-                    anki_ease(answer.grade),
-                    answer.interval_after,
-                    answer.interval_before,
-                    answer.easiness_after * 10,
-                    answer.duration_ms,
-                    review_kind,
-                )
-            )
+            rows.append(revlog_row(revlog_id, card.id, answer.answer))
             held[revlog_id] = card.id
         sent.append((answer.log_id, revlog_id))
     _insert_revlog(collection, rows)

@@ -442,7 +442,9 @@ class _Sync:
         mlcards_answers.update({log_id: revlog_id for revlog_id, log_id in sent_revlog_ids(connection).items()})
         known = known_revlog_ids(connection)
         # every answer of the log is known by its revlog id (its time in ms), or has not gone out yet
-        moments = [answer.reviewed_at for answer in unsent] + ([datetime.fromtimestamp(max(known) / 1000, UTC)] if known else [])
+        moments = [outgoing.answer.reviewed_at for outgoing in unsent] + (
+            [datetime.fromtimestamp(max(known) / 1000, UTC)] if known else []
+        )
         try:
             return look_at_server(
                 self.collection,

@@ -141,27 +141,22 @@ def _learning(review: AnkiCardState, relearning: bool, queue: int, due: int, ste
     )
 
 
+def revlog_id_of(review: ReviewRow) -> int:
+    """Anki's revlog id for an answer: its time in milliseconds (bumped by the caller on a clash)."""
+    return int(review.reviewed_at.astimezone(UTC).timestamp() * 1000)
+
+
+def revlog_row(revlog_id: int, card_id: int, review: ReviewRow) -> tuple[int, ...]:
+    """One answer as Anki's revlog row (id, cid, usn, ease, ivl, lastIvl, factor, time, type); usn -1:
+    not yet on a server. Its type is the one `mlcards log` prints (store/history.py)."""
+    kind = anki_review_kind(review.kind, review.repetitions_before, review.lapses_before, review.on_first_day)
+    ease, factor = anki_ease(review.grade), review.easiness_after * 10
+    return (revlog_id, card_id, -1, ease, review.interval_after, review.interval_before, factor, review.duration_ms, kind)
+
+
 def revlog_rows(card_id: int, reviews: tuple[ReviewRow, ...], taken_ids: set[int]) -> list[tuple[int, ...]]:
-    """Anki revlog rows (id, cid, usn, ease, ivl, lastIvl, factor, time, type), oldest first."""
-    rows: list[tuple[int, ...]] = []
-    for review in reviews:
-        # the type a sync gives the same answer (and `mlcards log` prints), so both agree in Anki
-        kind = anki_review_kind(review.kind, review.repetitions_before, review.lapses_before, review.on_first_day)
-        revlog_id = _unique_id(int(review.reviewed_at.astimezone(UTC).timestamp() * 1000), taken_ids)
-        rows.append(
-            (
-                revlog_id,
-                card_id,
-                -1,
-                anki_ease(review.grade),
-                review.interval_after,
-                review.interval_before,
-                review.easiness_after * 10,
-                review.duration_ms,
-                kind,
-            )
-        )
-    return rows
+    """A card's answers as Anki revlog rows, oldest first."""
+    return [revlog_row(_unique_id(revlog_id_of(review), taken_ids), card_id, review) for review in reviews]
 
 
 def write_progress(

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from mlcards.store.history import ON_FIRST_DAY_SQL
-from mlcards.store.selection import ScheduleRow, select_schedules
+from mlcards.store.selection import ReviewRow, ScheduleRow, select_schedules
 from mlcards.store.values import parse_timestamp
 
 
@@ -31,22 +31,14 @@ class PromptRow(NamedTuple):
 
 
 class OutgoingAnswer(NamedTuple):
-    """An answer of the review log that Anki has not been sent yet."""
+    """An answer of the review log that Anki has not been sent yet: which prompt, and the answer
+    as an export reads it (so both write the same revlog row)."""
 
     log_id: int
     deck_id: str
     card_id: str
     ordinal: int
-    reviewed_at: datetime  # UTC
-    grade: int
-    kind: str
-    duration_ms: int
-    interval_before: int
-    interval_after: int
-    easiness_after: int  # hundredths
-    repetitions_before: int
-    lapses_before: int
-    on_first_day: bool  # given on the prompt's first study day (Anki's revlog type depends on it)
+    answer: ReviewRow
 
 
 def all_prompts(connection: sqlite3.Connection) -> list[PromptRow]:
@@ -87,7 +79,7 @@ def unsent_answers(connection: sqlite3.Connection, after_log_id: int = 0) -> lis
         (after_log_id,),
     ).fetchall()
     return [
-        OutgoingAnswer._make((log_id, deck_id, card_id, ordinal, _utc(at), *rest, bool(on_first_day)))
+        OutgoingAnswer(log_id, deck_id, card_id, ordinal, ReviewRow._make((_utc(at), *rest, bool(on_first_day))))
         for log_id, deck_id, card_id, ordinal, at, *rest, on_first_day in rows
     ]
 
