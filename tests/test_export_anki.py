@@ -309,14 +309,20 @@ def our_progress(database: Database) -> dict[tuple[str, int], tuple]:
     return {(card_id, ordinal): rest for card_id, ordinal, *rest in rows}
 
 
-def test_with_progress_anki_shows_the_same_due_dates_intervals_ease_and_history(
-    database: Database, write_deck: WriteDeck, tmp_path: Path, anki_collection
-) -> None:
+def reviewed_and_imported(database: Database, write_deck: WriteDeck, tmp_path: Path, anki_collection):  # type: ignore[no-untyped-def]
+    """The margins deck with review_history, exported with progress and imported into a fresh Anki collection."""
     sync(database, [write_deck(MARGINS, "margins.yaml")])
     review_history(database)
     report = export_anki_package(database, tmp_path / "out.apkg", NOW, with_progress=True)
     anki = anki_collection()
     import_package(anki, report.path, with_scheduling=True)
+    return report, anki
+
+
+def test_with_progress_anki_shows_the_same_due_dates_intervals_ease_and_history(
+    database: Database, write_deck: WriteDeck, tmp_path: Path, anki_collection
+) -> None:
+    report, anki = reviewed_and_imported(database, write_deck, tmp_path, anki_collection)
 
     today = study_day(NOW)
     progress = our_progress(database)
@@ -468,11 +474,7 @@ def test_the_package_gets_ordinary_file_permissions(tmp_path: Path) -> None:
 def test_revlog_types_in_a_package_are_those_mlcards_log_and_sync_give_each_answer(
     database: Database, write_deck: WriteDeck, tmp_path: Path, anki_collection
 ) -> None:
-    sync(database, [write_deck(MARGINS, "margins.yaml")])
-    review_history(database)
-    report = export_anki_package(database, tmp_path / "out.apkg", NOW, with_progress=True)
-    anki = anki_collection()
-    import_package(anki, report.path, with_scheduling=True)
+    report, anki = reviewed_and_imported(database, write_deck, tmp_path, anki_collection)
     ours = [row["review_kind"] for row in log_rows(database.connection, None, None)]
     theirs = [kind for (kind,) in anki.db.execute("SELECT type FROM revlog ORDER BY id")]
     assert ours == theirs and len(ours) == report.reviews  # both in the order the answers were given
