@@ -50,6 +50,16 @@ def phone_guids(phone: Phone) -> set[str]:
     return set(phone.collection.db.list("SELECT guid FROM notes"))
 
 
+def deck_on_the_phone(learner: Learner, make_phone, write_deck: WriteDeck, text: str = SMALL_DECK) -> tuple[Path, Phone]:  # type: ignore[no-untyped-def]
+    """A deck file with `text`, synced into mlcards, sent to the server, and downloaded by a new phone."""
+    deck = write_deck(text)
+    sync(learner.database, [deck])
+    learner.sync()
+    phone = make_phone()
+    phone.sync()
+    return deck, phone
+
+
 def test_a_sync_after_the_first_renders_and_reads_only_what_changed(learner: Learner, make_phone, write_deck: WriteDeck) -> None:
     deck = write_deck(FIVE_CARDS)
     sync(learner.database, [deck])
@@ -108,11 +118,7 @@ def test_a_phone_answer_the_server_got_during_a_sync_is_taken_in_by_the_next(bot
 def test_a_card_removed_from_the_yaml_leaves_the_phone_after_its_answers_are_taken_in(
     learner: Learner, make_phone, write_deck: WriteDeck
 ) -> None:
-    deck = write_deck(SMALL_DECK)
-    sync(learner.database, [deck])
-    learner.sync()
-    phone = make_phone()
-    phone.sync()
+    deck, phone = deck_on_the_phone(learner, make_phone, write_deck)
     answered_ms = phone.answer(DECK, "scale")
     phone.sync()
     deck.write_text(
@@ -162,11 +168,7 @@ def test_a_deck_file_with_a_problem_removes_nothing_from_the_phone(both_synced, 
 def test_a_card_moved_to_another_deck_moves_on_the_phone_with_its_history(
     learner: Learner, make_phone, write_deck: WriteDeck
 ) -> None:
-    deck = write_deck(SMALL_DECK)
-    sync(learner.database, [deck])
-    learner.sync()
-    phone = make_phone()
-    phone.sync()
+    deck, phone = deck_on_the_phone(learner, make_phone, write_deck)
     answered_ms = phone.answer(DECK, "scale")
     phone.sync()
     learner.sync()
@@ -189,11 +191,7 @@ def test_a_card_moved_to_another_deck_moves_on_the_phone_with_its_history(
 def test_a_card_turned_from_basic_into_cloze_gets_a_cloze_note_on_the_phone(
     learner: Learner, make_phone, write_deck: WriteDeck
 ) -> None:
-    deck = write_deck(SMALL_DECK)
-    sync(learner.database, [deck])
-    learner.sync()
-    phone = make_phone()
-    phone.sync()
+    deck, phone = deck_on_the_phone(learner, make_phone, write_deck)
     deck.write_text(SMALL_DECK.replace(SCALE_BASIC, SCALE_CLOZE))
     sync(learner.database, [deck])
     report = learner.sync()
@@ -228,11 +226,7 @@ def test_a_note_deleted_on_the_phone_comes_back_from_the_yaml(both_synced) -> No
 def test_a_deck_renamed_in_the_yaml_is_renamed_on_the_phone_with_its_cards_history_and_new_cards(
     learner: Learner, make_phone, write_deck: WriteDeck
 ) -> None:
-    deck = write_deck(SMALL_DECK)
-    sync(learner.database, [deck])
-    learner.sync()
-    phone = make_phone()
-    phone.sync()
+    deck, phone = deck_on_the_phone(learner, make_phone, write_deck)
     answered_ms = phone.answer(DECK, "scale")
     phone.sync()
     learner.sync()
@@ -279,11 +273,7 @@ def test_a_cloze_deletion_removed_from_the_yaml_removes_its_card_on_the_phone(
     learner: Learner, make_phone, write_deck: WriteDeck
 ) -> None:
     two_deletions = SMALL_DECK.replace(SCALE_BASIC, SCALE_CLOZE)
-    deck = write_deck(two_deletions)
-    sync(learner.database, [deck])
-    learner.sync()
-    phone = make_phone()
-    phone.sync()
+    deck, phone = deck_on_the_phone(learner, make_phone, write_deck, two_deletions)
     guid = note_guid(DECK, "scale")
     cards = "SELECT c.ord FROM cards c JOIN notes n ON n.id = c.nid WHERE n.guid = ? ORDER BY c.ord"
     assert phone.collection.db.list(cards, guid) == [0, 1]
