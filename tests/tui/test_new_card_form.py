@@ -81,6 +81,14 @@ def files(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
+async def basic_card(pilot, target: Path, front: str, back: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the form with n, choose the deck file, and fill in a basic card's front and back."""
+    await pilot.press("n")
+    await choose(pilot, target)
+    await paste(pilot, "#front", front)
+    await paste(pilot, "#back", back)
+
+
 async def test_n_on_home_opens_the_form_on_the_selected_decks_file_and_escape_writes_nothing(
     make_app, mine: Path, collection
 ) -> None:
@@ -140,10 +148,12 @@ async def test_saving_keeps_every_comment_and_shows_the_card_at_once(make_app, m
     answers_before, log_before = schedules(collection), log_count(collection)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("n")
-        await choose(pilot, mine / "notes.yaml")
-        await paste(pilot, "#front", "Why scale attention logits by $\\frac{1}{\\sqrt{d_k}}$?")
-        await paste(pilot, "#back", "Dot products grow like $d_k$:\n```python\nscores = q @ k.T / math.sqrt(d)\n```\n")
+        await basic_card(
+            pilot,
+            mine / "notes.yaml",
+            "Why scale attention logits by $\\frac{1}{\\sqrt{d_k}}$?",
+            "Dot products grow like $d_k$:\n```python\nscores = q @ k.T / math.sqrt(d)\n```\n",
+        )
         await paste(pilot, "#tags", "attention, scaling")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -237,10 +247,7 @@ async def test_ctrl_n_in_browse_adds_to_the_highlighted_cards_deck_and_selects_t
 async def test_a_warning_holds_the_first_save_and_the_second_writes_the_card(make_app, mine: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await choose(pilot, mine / "losses.yaml")
-        await paste(pilot, "#front", "What is $\\foo$?")
-        await paste(pilot, "#back", "Nothing standard.")
+        await basic_card(pilot, mine / "losses.yaml", "What is $\\foo$?", "Nothing standard.")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "'front' uses LaTeX the terminal shows by name: \\foo" in problem_on(app, "front")
@@ -272,10 +279,7 @@ async def test_control_characters_in_a_paste_are_left_out_and_said_so(make_app, 
 async def test_an_edit_saved_while_the_form_was_open_is_kept(make_app, mine: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await choose(pilot, mine / "losses.yaml")
-        await paste(pilot, "#front", "What is label smoothing?")
-        await paste(pilot, "#back", "Mixing the one-hot target with a uniform one.")
+        await basic_card(pilot, mine / "losses.yaml", "What is label smoothing?", "Mixing the one-hot target with a uniform one.")
         losses = mine / "losses.yaml"
         losses.write_text("# edited in my editor meanwhile\n" + losses.read_text(encoding="utf-8"), encoding="utf-8")
         await pilot.press("ctrl+s")
@@ -290,10 +294,7 @@ async def test_a_problem_in_another_deck_file_leaves_the_card_written_and_says_i
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await choose(pilot, mine / "losses.yaml")
-        await paste(pilot, "#front", "What is label smoothing?")
-        await paste(pilot, "#back", "Mixing the one-hot target with a uniform one.")
+        await basic_card(pilot, mine / "losses.yaml", "What is label smoothing?", "Mixing the one-hot target with a uniform one.")
         (mine / "gan.yaml").write_text("id: test.gen.gan\nname: [broken\n", encoding="utf-8")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -317,10 +318,7 @@ async def test_a_card_with_the_question_of_one_just_removed_takes_over_its_answe
     )
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await choose(pilot, quiz)
-        await paste(pilot, "#front", "What is the capital of France?")
-        await paste(pilot, "#back", "Paris")
+        await basic_card(pilot, quiz, "What is the capital of France?", "Paris")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert (
