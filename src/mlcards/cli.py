@@ -276,7 +276,8 @@ def _run(collection: Collection, args: argparse.Namespace, out: TextIO, err: Tex
     if collection.rule_change is not None and collection.rule_change.answers:
         rule = "FSRS" if collection.settings.scheduler == "fsrs" else "SM-2"
         print(
-            f"mlcards: the scheduling settings changed: {collection.rule_change.prompts} prompt(s) rescheduled under {rule} "
+            f"mlcards: the scheduling settings changed (or how this version of mlcards replays them): "
+            f"{collection.rule_change.prompts} prompt(s) rescheduled under {rule} "
             f"from {collection.rule_change.answers} logged answer(s); the log itself is unchanged",
             file=err,
         )

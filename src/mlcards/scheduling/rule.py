@@ -18,6 +18,12 @@ SchedulerName = Literal["sm2", "fsrs"]
 SCHEDULERS: tuple[SchedulerName, ...] = ("sm2", "fsrs")
 
 
+# Raised whenever mlcards computes a replay differently (version 2: answers replayed in the order
+# given, FSRS fuzz drawn from each answer's own moment and button): the schedules a database holds
+# were computed the old way, so the next start replays the log once.
+REPLAY_VERSION = 2
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
     scheduler: SchedulerName = "sm2"
@@ -30,7 +36,14 @@ class RuleSettings:
 
     def fingerprint(self) -> str:
         """Everything a replay depends on: two settings with one fingerprint give the same schedules."""
-        return json.dumps({"scheduler": self.scheduler, "sm2": json.loads(self.sm2.as_json()), "fsrs": self.fsrs.as_dict()})
+        return json.dumps(
+            {
+                "replay": REPLAY_VERSION,
+                "scheduler": self.scheduler,
+                "sm2": json.loads(self.sm2.as_json()),
+                "fsrs": self.fsrs.as_dict(),
+            }
+        )
 
 
 DEFAULT_RULE = RuleSettings()

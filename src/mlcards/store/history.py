@@ -131,6 +131,13 @@ def record_answer_given_elsewhere(
     """Add an answer given elsewhere (on the phone, synced from Anki) at its own moment, which may
     lie before answers already logged: the row records the states around it in time order, and the
     prompt is replayed. Returns its log id."""
+    state, _ = cached_state(connection, schedule_id)
+    if state.last_reviewed is None or answer.reviewed_at >= state.last_reviewed:
+        # The usual case (the phone answered after every answer logged here): it follows the cached state.
+        after, row = rule.review(state, answer, settings)
+        log_id = _insert_log_row(connection, schedule_id, answer, row, duration_ms, session_id, settings)
+        _write_state(connection, schedule_id, after, log_id)
+        return log_id
     earlier = connection.execute(
         f"{_ANSWERS_SQL} WHERE schedule_id = ? AND reviewed_at <= ? ORDER BY {_REPLAY_ORDER}",
         (schedule_id, timestamp(answer.reviewed_at)),
