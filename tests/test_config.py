@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from mlcards.config import TEMPLATE, ConfigError, Settings, load_settings, save_fsrs_parameters
+from mlcards.config import TEMPLATE, ConfigError, Settings, load_settings, save_fsrs_parameters, save_plan_settings
 from mlcards.new_order import NewOrder, NewPromptOrder
 from mlcards.scheduling.fitting import DEFAULT
 
@@ -130,3 +131,27 @@ def test_a_bad_new_prompt_setting_names_the_file_the_setting_and_the_fix(tmp_pat
     assert str(raised.value).startswith(f"{tmp_path / 'config.toml'}: ")
     assert message in str(raised.value)
     assert "\x1b" not in str(raised.value)
+
+
+def test_plan_settings_written_over_several_lines_or_indented_are_replaced_whole(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'interview_leave_out = [\n  "ML",\n  "tag:gan",\n]\n  interview_date = 2027-01-15  # mine\n[sync]\nurl = "http://x/"\n',
+        encoding="utf-8",
+    )
+    save_plan_settings(config, [("interview_leave_out", ("Core",)), ("interview_date", date(2027, 2, 1))])
+    settings = load_settings(config)
+    assert (settings.interview_leave_out, settings.interview_date) == (("Core",), date(2027, 2, 1))
+    assert "# mine" in config.read_text(encoding="utf-8")
+    save_plan_settings(config, [("interview_leave_out", ()), ("interview_date", None)])
+    assert load_settings(config) == Settings()
+    assert tomllib.loads(config.read_text(encoding="utf-8")) == {"sync": {"url": "http://x/"}}
+
+
+def test_a_plan_change_that_cannot_be_written_saves_none_of_the_others(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    odd = 'first_seen_days_before = 7\ninterview_leave_out = ["a]b",\n  "c"]\n'  # a bracket inside a name
+    config.write_text(odd, encoding="utf-8")
+    with pytest.raises(ConfigError, match="interview_leave_out"):
+        save_plan_settings(config, [("first_seen_days_before", 3), ("interview_leave_out", ("Core",))])
+    assert config.read_text(encoding="utf-8") == odd

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from mlcards import __version__
 from mlcards.collection import Collection, open_collection
-from mlcards.config import TEMPLATE, ConfigError, load_settings, save_plan_setting
+from mlcards.config import TEMPLATE, ConfigError, load_settings, save_plan_settings
 from mlcards.decks.problems import Problem
 from mlcards.decktree import build_tree
 from mlcards.domain import choose_deck
@@ -758,8 +758,7 @@ def _plan(collection: Collection, args: argparse.Namespace, now: datetime, out: 
             print("mlcards: no settings file to save the plan in; pass --config FILE", file=err)
             return EXIT_UNUSABLE
         try:
-            for key, value in changes:
-                save_plan_setting(collection.config_path, key, value)
+            save_plan_settings(collection.config_path, changes)
             collection.settings = load_settings(collection.config_path)
         except (OSError, ConfigError) as error:
             print(f"mlcards: the plan was not saved: {visible(str(error))}", file=err)

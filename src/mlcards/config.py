@@ -270,18 +270,10 @@ def save_fsrs_parameters(path: Path, parameters: Sequence[float], note: str) -> 
     comment = f"{_FSRS_NOTE} {' '.join(note.split())}"  # one line, whatever the note holds
     line = f"fsrs_parameters = [{', '.join(repr(value) for value in values)}]"
     text = _settings_text(path)
-    # The key with its whole array (it may span lines) and, if there, the comment written with it.
-    pattern = re.compile(rf"^(?:{re.escape(_FSRS_NOTE)}[^\n]*\n)?fsrs_parameters[ \t]*=[ \t]*\[[^\]]*\]", re.MULTILINE)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: f"{comment}\n{line}", text, count=1)
-    else:
-        text = _add_top_level(text, f"{comment}\n{line}\n")
-    try:
-        written = tomllib.loads(text).get("fsrs_parameters")
-    except tomllib.TOMLDecodeError:
-        written = None
-    if written is None or tuple(written) != values:  # never write a file the next start would read differently
-        raise ConfigError(f"{path}: cannot replace its 'fsrs_parameters' line — delete that setting by hand and run again")
+    # The comment written with the previous parameters goes with them.
+    text = re.sub(rf"^{re.escape(_FSRS_NOTE)}[^\n]*\n(?=[ \t]*fsrs_parameters[ \t]*=)", "", text, flags=re.MULTILINE)
+    text = _with_top_level(text, "fsrs_parameters", f"{comment}\n{line}")
+    _check_reads_back(path, text, {"fsrs_parameters": list(values)})
     _replace_file(path, text)
 
 
@@ -311,15 +303,41 @@ def _add_top_level(text: str, lines: str) -> str:
     return text + ("" if text.endswith("\n") or not text else "\n") + lines
 
 
+def _with_top_level(text: str, key: str, line: str | None) -> str:
+    """`text` with the top-level setting `key` replaced by `line` (its whole value, an array written
+    over several lines or an indented key included; a comment after it kept), or its line removed
+    when `line` is None; a key not set yet is added before the first [table]."""
+    table = re.search(r"^[ \t]*\[[^\]\n]*\][ \t]*(?:#[^\n]*)?$", text, re.MULTILINE)  # a [table] line, not an array's
+    setting = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=[ \t]*(?:\[[^\]]*\]|[^#\n]*?)[ \t]*(?=#|$)", re.MULTILINE)
+    found = setting.search(text, 0, table.start() if table else len(text))
+    if found is None:
+        return text if line is None else _add_top_level(text, line + "\n")
+    if line is not None:
+        return text[: found.start()] + line + text[found.end() :]
+    line_end = text.find("\n", found.end())
+    return text[: found.start()] + ("" if line_end < 0 else text[line_end + 1 :])
+
+
+def _check_reads_back(path: Path, text: str, expected: dict[str, object]) -> None:
+    """Never write a file the next start could not read, or would read a setting of `expected`
+    (key -> value meant) otherwise than meant."""
+    try:
+        written = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        wrong = list(expected)
+    else:
+        wrong = [key for key, value in expected.items() if written.get(key) != value]
+    if wrong:
+        lines = " and ".join(f"'{key}'" for key in wrong)
+        raise ConfigError(f"{path}: cannot replace its {lines} line — edit or delete it by hand, then run again")
+
+
 def save_setting(path: Path, key: str, value: str) -> None:
     """Set one setting in the file, keeping every other line and comment as written (atomic)."""
     if key not in _CHOICES or value not in _CHOICES[key]:
         raise ValueError(f"{key} = {value!r} cannot be saved")
-    line = f'{key} = "{value}"'
-    text = _settings_text(path)
-    pattern = re.compile(rf"^{key}[ \t]*=[^#\n]*", re.MULTILINE)
-    text = pattern.sub(line, text, count=1) if pattern.search(text) else _add_top_level(text, line + "\n")
-    tomllib.loads(text)  # never write a file the next start could not read
+    text = _with_top_level(_settings_text(path), key, f'{key} = "{value}"')
+    _check_reads_back(path, text, {key: value})
     _replace_file(path, text)
 
 
@@ -341,26 +359,23 @@ def _interview_date(path: Path, value: object) -> date:
 PLAN_SETTINGS = ("interview_date", "first_seen_days_before", "interview_leave_out")
 
 
-def save_plan_setting(path: Path, key: str, value: date | int | tuple[str, ...] | None) -> None:
+def save_plan_settings(path: Path, changes: Sequence[tuple[str, date | int | tuple[str, ...] | None]]) -> None:
     """Set interview_date, first_seen_days_before or interview_leave_out (None or an empty list:
-    remove the line, back to no date or the default), keeping every other line as written (atomic)."""
-    if key not in PLAN_SETTINGS:
-        raise ValueError(f"{key} is not a plan setting")
+    remove the line, back to no date or the default), keeping every other line as written, all in
+    one write (atomic): either every change is saved or none."""
     text = _settings_text(path)
-    if isinstance(value, tuple):  # a list is rewritten whole, on one line
-        text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
-    if value is None or value == ():
-        text = re.sub(rf"^{key}[ \t]*=[^\n]*(\n|$)", "", text, flags=re.MULTILINE)
-    else:
+    for key, value in changes:
+        if key not in PLAN_SETTINGS:
+            raise ValueError(f"{key} is not a plan setting")
+        if value is None or value == ():
+            text = _with_top_level(text, key, None)
+            continue
         if isinstance(value, tuple):
             written = "[" + ", ".join(json.dumps(item, ensure_ascii=False) for item in value) + "]"
         else:
             written = value.isoformat() if isinstance(value, date) else str(int(value))
-        line = f"{key} = {written}"
-        setting = re.compile(rf"^{key}[ \t]*=[ \t]*[^#\n ]*", re.MULTILINE)  # the value; a comment after it stays
-        found = setting.search(text)
-        text = text[: found.start()] + line + text[found.end() :] if found else _add_top_level(text, line + "\n")
-    expected = list(value) if isinstance(value, tuple) else value
-    if tomllib.loads(text).get(key) != (None if expected == [] else expected):  # never write what the next start reads otherwise
-        raise ConfigError(f"{path}: cannot rewrite its '{key}' line — edit or delete it by hand")
+        text = _with_top_level(text, key, f"{key} = {written}")
+    _check_reads_back(
+        path, text, {key: None if value == () else list(value) if isinstance(value, tuple) else value for key, value in changes}
+    )
     _replace_file(path, text)

@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from mlcards.collection import Collection
-from mlcards.config import ConfigError, save_plan_setting, save_setting
+from mlcards.config import ConfigError, save_plan_settings, save_setting
 from mlcards.decks.problems import Problem
 from mlcards.paths import shipped_decks_dir
 from mlcards.review import AHEAD_DAYS, ReviewFilter, ReviewSession
@@ -279,7 +279,7 @@ class MLCardsApp(App[None]):
         kept = ""
         if config_path is not None:
             try:
-                save_plan_setting(config_path, "interview_date", chosen)
+                save_plan_settings(config_path, [("interview_date", chosen)])
             except (OSError, ConfigError, tomllib.TOMLDecodeError) as error:
                 kept = f" It could not be saved in {config_path} ({error}): it applies until you quit."
         if chosen is None:
