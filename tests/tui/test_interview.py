@@ -160,3 +160,17 @@ async def test_stats_says_when_the_plan_is_over_the_review_budget(with_config: T
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.press("t")
         assert "Over budget: 2 new a day needed, room for about 0 ('mlcards plan' says what could be cut)" in screen_text(app)
+
+
+async def test_a_date_set_from_the_palette_on_the_stats_screen_replans_its_workload_chart(with_config: TestCollection) -> None:
+    app = MLCardsApp(with_config, now=FIXED_NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        assert isinstance(app.screen, StatsScreen)
+        assert "planned for" not in screen_text(app)
+        app.action_interview_date()
+        await pilot.pause()
+        await pilot.press(*"2025-04-20", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        assert "planned for 2025-04-20" in screen_text(app)

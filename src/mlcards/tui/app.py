@@ -251,12 +251,15 @@ class MLCardsApp(App[None]):
         self.notify(f"Scheduling with {name}: {rescheduled}; the review log is unchanged.{kept}", title="Scheduler")
         self._reload_screens()
 
-    def _reload_screens(self) -> None:
+    def _reload_screens(self, except_home: bool = False) -> None:
         """Re-read what screens show after a change to every schedule (home's counts, stats'
         forecast, browse's due dates): each screen that shows such numbers has reload(). Every
         screen open is re-read, not only the one in view: a dialog or the new-card form may hide
-        browse for now. Cheap beside the replay of the whole log that such a change is."""
+        browse for now. Cheap beside the replay of the whole log that such a change is.
+        `except_home`: home is left to its own reload when it shows again (after a dialog)."""
         for screen in self.screen_stack:
+            if except_home and isinstance(screen, HomeScreen):
+                continue
             reload: Callable[[], None] | None = getattr(screen, "reload", None)
             if reload is not None:
                 reload()
@@ -286,8 +289,8 @@ class MLCardsApp(App[None]):
             self.notify(f"Interview date cleared: new_cards_per_day applies again.{kept}", title="Interview")
         else:
             self._notify_plan(chosen, kept)
-        if isinstance(self.screen, HomeScreen):
-            self.screen.reload()
+        # Stats' forecast and browse change with the plan; home re-reads itself when it shows again.
+        self._reload_screens(except_home=True)
 
     def _notify_plan(self, interview: date, kept: str) -> None:
         """The plan for a date just set, in `mlcards plan`'s words: new prompts a day and, when the

@@ -135,7 +135,7 @@ class HomeScreen(Screen[None]):
         # what `a` shows: daily limits, the plan's quota, buried prompts and held-back cloze siblings.
         session = ReviewSession(database, settings, self.mlcards.now())
         due_today, new_today = session.due_and_new()
-        planned = settings.interview_date is not None and today < settings.interview_date  # the plan's quota applies
+        planned = session.planned_for is not None  # the plan's quota, not new_cards_per_day, gave today's new prompts
         summary = Text.assemble(
             ("Today ", "bold"),
             (today.isoformat(), "dim"),
