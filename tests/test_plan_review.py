@@ -104,3 +104,19 @@ def test_extra_new_prompts_keep_out_of_what_the_plan_leaves_out_unless_the_sessi
     assert {prompt.deck_name for prompt in everything.queued} == {"Core::Probability"}
     vision = ReviewSession(database, planned, MONDAY, review_filter=ReviewFilter(deck="ML::Vision"), extra_new=3)
     assert [prompt.deck_name for prompt in vision.queued] == ["ML::Vision"] * 3  # chosen for this session: asked for
+
+
+def test_a_session_of_one_deck_leaves_the_plan_room_only_for_what_every_decks_reviews_leave(
+    database: Database, write_deck: WriteDeck
+):
+    two_decks(database, write_deck)
+    generous = Settings(new_cards_per_day=30)
+    first = ReviewSession(database, generous, MONDAY)
+    while first.current is not None:
+        first.answer(Answer.GOOD, MONDAY)
+    tomorrow = MONDAY + timedelta(days=1)
+    tight = Settings(reviews_per_day=32, interview_date=MONDAY.date() + timedelta(days=27))
+    everything = ReviewSession(database, tight, tomorrow)
+    vision = ReviewSession(database, tight, tomorrow, review_filter=ReviewFilter(deck="ML::Vision"))
+    assert sum(1 for prompt in everything.queued if prompt.is_new) == 2  # 30 reviews due in both decks
+    assert sum(1 for prompt in vision.queued if prompt.is_new) <= 2  # not the whole quota because Vision has fewer

@@ -116,14 +116,19 @@ class ReviewSession:
                 return prompts
             repeats = queue.learning(connection, chosen, self.today)
             done = answered_by_kind(self.database, self.today)
-            reviews = queue.due(connection, chosen, self.today, max(0, self.settings.reviews_per_day - done.get("review", 0)))
+            room = max(0, self.settings.reviews_per_day - done.get("review", 0))
+            reviews = queue.due(connection, chosen, self.today, room)
             # Reviewing ahead was asked for: today's review limit has no say, it only caps the session.
             ahead = (
                 queue.ahead(connection, chosen, self.today, self.ahead_days, self.settings.reviews_per_day)
                 if self.ahead_days
                 else []
             )
-            planned = new_limit(connection, self.settings, self.today, done.get("review", 0) + len(reviews))
+            # The plan's budget is the day's, across every deck: a session of one deck counts the others' reviews too.
+            everywhere = len(reviews)
+            if chosen.sql and self.settings.interview_date is not None:
+                everywhere = min(room, queue.count_due(connection, queue.EVERYTHING, self.today))
+            planned = new_limit(connection, self.settings, self.today, done.get("review", 0) + everywhere)
             new_room = max(0, self.settings.new_cards_per_day - done.get("new", 0)) if planned is None else planned
             self.planned_for = None if planned is None else self.settings.interview_date
             self.new_limit_reached = new_room == 0

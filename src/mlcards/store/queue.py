@@ -73,28 +73,35 @@ def learning(connection: sqlite3.Connection, chosen: QueueFilter, today: date) -
     return _select(connection, chosen, f"{IS_LEARNING} AND {WAITING}", "s.last_reviewed", today=today.isoformat())
 
 
+EVERYTHING = QueueFilter("", {})  # no deck or tag chosen
+_NOT_OWING_A_REPEAT = f"(s.redrill_on IS NULL OR NOT {IS_LEARNING})"
+_DUE_NOW = f"{IS_DUE} AND {WAITING} AND {_NOT_OWING_A_REPEAT}"
+_DUE_AHEAD = (
+    f"s.due > :today AND s.due <= :until AND {WAITING} AND {_NOT_OWING_A_REPEAT}"  # `ahead` shows, `count_due_ahead` counts
+)
+
+
 def due(connection: sqlite3.Connection, chosen: QueueFilter, today: date, room: int) -> list[QueuedPrompt]:
     """Reviews due today or overdue (not those owing a repeat), most overdue first, at most `room`."""
-    where = f"{IS_DUE} AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
     return _select(
-        connection, chosen, where, "s.due, d.name, c.position, s.ordinal LIMIT :room", today=today.isoformat(), room=room
+        connection, chosen, _DUE_NOW, "s.due, d.name, c.position, s.ordinal LIMIT :room", today=today.isoformat(), room=room
     )
+
+
+def count_due(connection: sqlite3.Connection, chosen: QueueFilter, today: date) -> int:
+    """Reviews `due` would offer, without its room."""
+    return _count(connection, chosen, _DUE_NOW, today=today.isoformat())
+
+
+def _until(today: date, days: int) -> str:
+    return (today + timedelta(days=days)).isoformat()
 
 
 def ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: date, days: int, room: int) -> list[QueuedPrompt]:
     """Reviews due in the next `days` days (after today), earliest due first, at most `room`: for
     reviewing ahead once today's work is done."""
-    where = f"s.due > :today AND s.due <= :until AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
-    until = (today + timedelta(days=days)).isoformat()
-    return _select(
-        connection,
-        chosen,
-        where,
-        "s.due, d.name, c.position, s.ordinal LIMIT :room",
-        today=today.isoformat(),
-        until=until,
-        room=room,
-    )
+    order = "s.due, d.name, c.position, s.ordinal LIMIT :room"
+    return _select(connection, chosen, _DUE_AHEAD, order, today=today.isoformat(), until=_until(today, days), room=room)
 
 
 def count_unseen(connection: sqlite3.Connection, chosen: QueueFilter, today: date) -> int:
@@ -104,8 +111,7 @@ def count_unseen(connection: sqlite3.Connection, chosen: QueueFilter, today: dat
 
 def count_due_ahead(connection: sqlite3.Connection, chosen: QueueFilter, today: date, days: int) -> int:
     """Reviews `ahead` would offer, without its room."""
-    where = f"s.due > :today AND s.due <= :until AND {WAITING} AND (s.redrill_on IS NULL OR NOT {IS_LEARNING})"
-    return _count(connection, chosen, where, today=today.isoformat(), until=(today + timedelta(days=days)).isoformat())
+    return _count(connection, chosen, _DUE_AHEAD, today=today.isoformat(), until=_until(today, days))
 
 
 def _count(connection: sqlite3.Connection, chosen: QueueFilter, where: str, **parameters: object) -> int:
