@@ -283,3 +283,24 @@ def test_a_cloze_deletion_removed_from_the_yaml_removes_its_card_on_the_phone(
     assert (report.notes_updated, report.deletions_removed) == (1, 1)
     phone.sync()
     assert phone.collection.db.list(cards, guid) == [0]  # c1 stays, c2's card is gone
+
+
+def test_two_decks_of_one_name_keep_their_own_anki_decks_when_only_one_of_them_changes(
+    learner: Learner, make_phone, write_deck: WriteDeck
+) -> None:
+    twin = "id: mine.twin\nname: Mine::Attention\nsource: A test\ncards:\n  - id: q1\n    front: One?\n    back: One.\n"
+    deck, phone = deck_on_the_phone(learner, make_phone, write_deck)
+    other = write_deck(twin, name="twin.yaml")
+    assert sync(learner.database, [deck, other]).ok
+    learner.sync()
+    other.write_text(twin + "  - id: q2\n    front: Two?\n    back: Two.\n")
+    assert sync(learner.database, [deck, other]).ok
+    assert learner.sync().notes_added == 1
+    phone.sync()
+
+    def deck_of(deck_id: str, card_id: str) -> str:
+        card = phone.collection.get_card(phone.card_id(deck_id, card_id))  # type: ignore[arg-type]
+        return phone.collection.decks.name(card.did)
+
+    assert deck_of(DECK, "scale") == "Mine::Attention"  # the smaller id keeps the name, as in an export
+    assert deck_of("mine.twin", "q1") == deck_of("mine.twin", "q2") == "Mine::Attention (mine.twin)"

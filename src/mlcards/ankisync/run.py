@@ -39,7 +39,7 @@ from mlcards.config import Settings, SyncSettings
 from mlcards.export.anki import (
     BASIC_MODEL_ID,
     CLOZE_MODEL_ID,
-    anki_deck_name,
+    anki_deck_names,
     cycle_collector_paused,
     note_guid,
     package_content,
@@ -65,7 +65,7 @@ from mlcards.store.synced import (
     notes_of_unknown_cards,
     notes_to_send,
     present_card_keys,
-    present_decks_in_card_order,
+    present_decks_in_export_order,
     prompts_of_cards,
     prompts_of_notes,
     prompts_to_schedule,
@@ -160,6 +160,7 @@ class _Sync:
         self.progress = progress
         self.stage = Stage.LOGIN
         self.full_done: FullSync | None = None
+        self._names: dict[str, str] | None = None  # _deck_names, once read
         self.contacted = False  # the server answered a request of this sync
 
     def step(self, stage: Stage) -> None:
@@ -299,7 +300,7 @@ class _Sync:
                 raise SyncFailed("nothing to send to Anki: no cards to export; `mlcards status` shows what the collection holds")
             return NotesSent(0, 0, 0, 0, []), []
         try:
-            content = package_content(self.database, card_pks=pending.keys())
+            content = package_content(self.database, card_pks=pending.keys(), deck_names=self._deck_names())
         except ExportError as error:
             raise SyncFailed(f"nothing to send to Anki: {error}") from error
         sent_guids = {card_pk: note.sent_guid for card_pk, note in pending.items() if note.sent_guid is not None}
@@ -314,12 +315,17 @@ class _Sync:
             )
         return notes, edited
 
+    def _deck_names(self) -> dict[str, str]:
+        """Every present deck's name in Anki, worked out over all of them (two decks of one name)."""
+        if self._names is None:
+            self._names = anki_deck_names(present_decks_in_export_order(self.database.connection))
+        return self._names
+
     def _rename_decks(self) -> int:
         """Decks whose name changed in the YAML (same id) since the last sync get it in Anki too;
         the names are remembered for the next sync."""
         connection = self.database.connection
-        taken: set[str] = set()
-        wanted = {deck_id: anki_deck_name(deck_id, name, taken) for deck_id, name in present_decks_in_card_order(connection)}
+        wanted = self._deck_names()
         sent = sent_deck_names(connection)
         renamed = rename_decks(
             self.collection, [(sent[deck_id], name) for deck_id, name in wanted.items() if sent.get(deck_id, name) != name]

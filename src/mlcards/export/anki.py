@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -193,8 +193,11 @@ def package_content(
     with_progress: bool = False,
     use_cache: bool = True,
     card_pks: Collection[int] | None = None,
+    deck_names: Mapping[str, str] | None = None,
 ) -> PackageContent:
-    """The selected notes (or the notes of `card_pks`), rendered; raises ExportError when none match."""
+    """The selected notes (or the notes of `card_pks`), rendered; raises ExportError when none match.
+    `deck_names`: each deck's name in Anki, worked out over every deck (see anki_deck_name) when the
+    notes are only some of them, as a sync's changed cards are."""
     notes = select_notes(database, deck, tags, with_reviews=with_progress, card_pks=card_pks)
     guids = [note_guid(note.deck_id, note.card_id) for note in notes]
     rows = _note_rows(notes, guids, cache_path_for(database.path) if use_cache else None)
@@ -203,7 +206,7 @@ def package_content(
         for note, guid in zip(notes, guids, strict=True)
         for schedule in note.schedules
     ]
-    return PackageContent(_build_decks(notes), rows, scheduled)
+    return PackageContent(_build_decks(notes, deck_names), rows, scheduled)
 
 
 def write_package(
@@ -241,13 +244,19 @@ def anki_deck_name(deck_id: str, name: str, names_taken: set[str]) -> str:
     return chosen
 
 
-def _build_decks(notes: list[NoteRow]) -> list[genanki.Deck]:
-    decks: dict[str, genanki.Deck] = {}
+def anki_deck_names(decks: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """(deck id, name) pairs, in export order (a deck may come again), as each deck's name in Anki."""
     names_taken: set[str] = set()
+    return {deck_id: anki_deck_name(deck_id, name, names_taken) for deck_id, name in dict(decks).items()}
+
+
+def _build_decks(notes: list[NoteRow], deck_names: Mapping[str, str] | None) -> list[genanki.Deck]:
+    decks: dict[str, genanki.Deck] = {}
+    names = anki_deck_names((note.deck_id, note.deck_name) for note in notes) if deck_names is None else deck_names
     for note in notes:
         if note.deck_id in decks:
             continue
-        name = anki_deck_name(note.deck_id, note.deck_name, names_taken)
+        name = names.get(note.deck_id, note.deck_name)
         # Anki shows a deck description as HTML: escaped like every field, so '<b>' reads as written.
         decks[note.deck_id] = genanki.Deck(anki_deck_id(note.deck_id), name, html.escape(note.deck_description, quote=False))
     first = next(iter(decks.values()))

@@ -401,14 +401,15 @@ def forget_sync_marks(connection: sqlite3.Connection) -> None:
     connection.execute("DELETE FROM meta WHERE key = ?", (_MARKS_KEY,))
 
 
-def present_decks_in_card_order(connection: sqlite3.Connection) -> list[tuple[str, str]]:
-    """(deck id, name) of every present deck with present cards, in the order an export meets
-    them (its notes come by card), which decides which of two same-named decks keeps the name."""
+def present_decks_in_export_order(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(deck id, name) of every present deck with present cards, in the order an export meets them
+    (by name, then id: selection.select_notes), which decides which of two same-named decks keeps
+    the name."""
     return [
         (str(deck_id), str(name))
         for deck_id, name in connection.execute(
-            "SELECT d.id, d.name FROM deck d JOIN card c ON c.deck_id = d.id "
-            "WHERE d.present AND c.present GROUP BY d.id ORDER BY min(c.pk)"
+            "SELECT d.id, d.name FROM deck d WHERE d.present "
+            "AND EXISTS (SELECT 1 FROM card c WHERE c.deck_id = d.id AND c.present) ORDER BY d.name, d.id"
         )
     ]
 
