@@ -18,6 +18,7 @@ from mlcards.config import Settings
 from mlcards.export.anki import CLOZE_MODEL_ID, note_guid
 from mlcards.review import Answer, ReviewSession
 from mlcards.store.sync import sync
+from mlcards.store.synced import latest_log_id, sync_marks
 
 from .conftest import DECK, SMALL_DECK, Learner, Phone, the_log
 
@@ -304,3 +305,18 @@ def test_two_decks_of_one_name_keep_their_own_anki_decks_when_only_one_of_them_c
 
     assert deck_of(DECK, "scale") == "Mine::Attention"  # the smaller id keeps the name, as in an export
     assert deck_of("mine.twin", "q1") == deck_of("mine.twin", "q2") == "Mine::Attention (mine.twin)"
+
+
+def test_an_answer_to_a_card_removed_before_it_went_out_does_not_hold_later_syncs_back(
+    learner: Learner, make_phone, write_deck: WriteDeck
+) -> None:
+    deck, _phone = deck_on_the_phone(learner, make_phone, write_deck)
+    now = datetime.now().astimezone()
+    session = ReviewSession(learner.database, learner.settings, now)
+    assert session.current is not None and session.current.card_id == "scale"
+    session.answer(Answer.GOOD, now)
+    deck.write_text(SMALL_DECK.replace("  - id: scale\n" + SCALE_BASIC, ""))
+    assert sync(learner.database, [deck]).ok
+    assert learner.sync(now).answers_out == 0  # no card to go to
+    marks = sync_marks(learner.database.connection)
+    assert marks is not None and marks.log_id == latest_log_id(learner.database.connection)

@@ -228,8 +228,10 @@ class _Sync:
         if sent:
             with self.database.transaction() as writing:
                 remember_answers_out(writing, sent)
-        unsent = {answer.log_id for answer in outgoing} - {log_id for log_id, _ in sent}
-        if unsent:  # prompts the copy lacks: looked at again next time
+        # Answers to prompts the copy lacks for now are looked at again next time; those of prompts gone
+        # from the YAML have no card to go to, and must not hold every later sync back to them.
+        unsent = {answer.log_id for answer in outgoing if answer.in_the_yaml} - {log_id for log_id, _ in sent}
+        if unsent:
             handled_up_to = min(handled_up_to, min(unsent) - 1)
         today = current_study_day(self.now, self.hour, latest_answered_day(connection))
         origin = (today - timedelta(days=self.collection.sched.today)).isoformat()

@@ -39,6 +39,7 @@ class OutgoingAnswer(NamedTuple):
     card_id: str
     ordinal: int
     answer: ReviewRow
+    in_the_yaml: bool  # its prompt is active and its card present: Anki has (or will get) its card
 
 
 def all_prompts(connection: sqlite3.Connection) -> list[PromptRow]:
@@ -71,16 +72,19 @@ def unsent_answers(connection: sqlite3.Connection, after_log_id: int = 0) -> lis
     answer up to that log id is known to be sent or to have come from Anki."""
     rows = connection.execute(
         "SELECT l.id, c.deck_id, c.card_id, s.ordinal, l.reviewed_at, l.grade, l.kind, l.duration_ms, "
-        f"l.interval_before, l.interval_after, l.easiness_after, l.repetitions_before, l.lapses_before, {ON_FIRST_DAY_SQL} "
-        "FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk "
+        f"l.interval_before, l.interval_after, l.easiness_after, l.repetitions_before, l.lapses_before, {ON_FIRST_DAY_SQL}, "
+        "s.active AND c.present AND d.present "
+        "FROM review_log l JOIN schedule s ON s.id = l.schedule_id JOIN card c ON c.pk = s.card_pk JOIN deck d ON d.id = c.deck_id "
         "WHERE l.id > ? AND NOT EXISTS (SELECT 1 FROM anki_answer_out o WHERE o.log_id = l.id) "
         "AND NOT EXISTS (SELECT 1 FROM anki_answer_in i WHERE i.log_id = l.id) "
         "ORDER BY l.id",
         (after_log_id,),
     ).fetchall()
     return [
-        OutgoingAnswer(log_id, deck_id, card_id, ordinal, ReviewRow._make((_utc(at), *rest, bool(on_first_day))))
-        for log_id, deck_id, card_id, ordinal, at, *rest, on_first_day in rows
+        OutgoingAnswer(
+            log_id, deck_id, card_id, ordinal, ReviewRow._make((_utc(at), *rest, bool(on_first_day))), bool(in_the_yaml)
+        )
+        for log_id, deck_id, card_id, ordinal, at, *rest, on_first_day, in_the_yaml in rows
     ]
 
 
