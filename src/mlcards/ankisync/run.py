@@ -308,7 +308,8 @@ class _Sync:
         sent_guids = {card_pk: note.sent_guid for card_pk, note in pending.items() if note.sent_guid is not None}
         notes = send_notes(self.collection, content, self.endpoint.folder, self.now, sent_guids)
         refs = {note.guid: note.fields[-1] for note in content.notes}  # the Ref field: deck-id/card-id
-        edited = sorted(refs.get(guid, guid) for guid in edited_guids)
+        # Named only where the YAML's text went back: an edited note of a card gone from the YAML is removed instead.
+        edited = sorted(refs[guid] for guid in edited_guids if guid in refs)
         with self.database.transaction() as writing:
             remember_notes_sent(
                 writing,

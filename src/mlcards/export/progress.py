@@ -111,8 +111,10 @@ def anki_card_state(schedule: ScheduleRow, today: date, calendar: PackageCalenda
     if rule.scheduler == "fsrs" and schedule.fsrs_phase in (FSRS_LEARNING, FSRS_RELEARNING):
         return _fsrs_learning(schedule, today, calendar, rule, review)
     if schedule.redrill_on == today and schedule.reviews:
-        # SM-2 has no steps: one repeat is owed, at once. It relearns once the prompt has had a
-        # real review (as the revlog types of the export say), else it is still being learnt.
+        # SM-2 has no steps: one repeat is owed, at once. Once the prompt has had a real review it
+        # is a relearning card, which returns to its interval after the repeat as SM-2's prompt
+        # does, even after a passed Hard; a learning card would start again from nothing. (The
+        # revlog type of that Hard's repeat stays 1, review: see history.anki_review_kind.)
         relearning = any(answer.kind == "review" for answer in schedule.reviews)
         failed_at = int(schedule.reviews[-1].reviewed_at.timestamp())
         return _learning(review, relearning, QUEUE_LEARNING, failed_at, steps_left=1)

@@ -284,7 +284,7 @@ _STATE_COLUMNS = (
     "fsrs_step",
     "fsrs_due",
 )
-# A same-day repeat makes a learning card only on its own day (ankisync/card_state.py): a repeat
+# A same-day repeat makes a learning card only on its own day (export.progress.anki_card_state): a repeat
 # owed on an earlier day is no part of the state, so the day after, the card is written again as
 # the review mlcards now counts it, once.
 _STATE_VALUES = {column: f"s.{column}" for column in _STATE_COLUMNS} | {
