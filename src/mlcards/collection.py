@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from mlcards.config import Settings, load_settings
 from mlcards.decks.edit import rewrite_card_id
-from mlcards.decks.files import deck_files
+from mlcards.decks.files import deck_files, listed_deck_files
 from mlcards.decks.problems import Problem
 from mlcards.domain import deck_selected
 from mlcards.paths import shipped_decks_dir
@@ -67,15 +67,11 @@ class Collection:
         decks are not among them: an upgrade replaces them, and a card written there with them."""
         shipped = shipped_decks_dir().resolve()
         found: dict[Path, None] = {}
-        for root in registered_paths(self.database):
-            try:
-                files = list(deck_files([root]))
-            except OSError:  # an unreadable folder: sync names it; it offers no file to write to
-                continue
-            for path in files:
-                resolved = path.resolve()
-                if resolved.is_file() and not resolved.is_relative_to(shipped):
-                    found[resolved] = None
+        files, _unlisted = listed_deck_files(registered_paths(self.database))  # sync names an unreadable folder
+        for path in files:
+            resolved = path.resolve()
+            if resolved.is_file() and not resolved.is_relative_to(shipped):
+                found[resolved] = None
         return list(found)
 
     def add_card(self, path: Path, draft: CardDraft, write_with_warnings: bool = True) -> tuple[NewCardCheck, SyncReport]:

@@ -137,7 +137,7 @@ class ReviewSession:
             # do too, unless the learner chose decks or tags for this session: then they come from those.
             for_plan = chosen if planned is None else without_left_out(chosen, self.settings.interview_leave_out)
             for_extra = chosen if self.filter.deck or self.filter.tags else for_plan
-            together = for_extra is for_plan
+            together = for_extra.sql == for_plan.sql  # one read serves both
             wanted = new_room + (self.extra_new if together else 0)
             candidates = queue.new(connection, for_plan, self.today, wanted * NEW_CANDIDATES_PER_SLOT, order)
             extra_candidates = (
@@ -156,7 +156,7 @@ class ReviewSession:
             # sibling's review: a lapsing sibling could hold it back for weeks. It comes after every
             # review, so the review is not spoiled; its own first showing is no test of memory.
             shown = {(card.deck_id, card.card_id) for card in new}
-            held = [card for card in candidates if (card.deck_id, card.card_id) in reviewed - shown]
+            held = [card for card in candidates if (card.deck_id, card.card_id) in reviewed]  # `new` has none of these
             late = _without_siblings(held, shown)[: new_room - len(new)]
         return [replace(card, redrill=True) for card in repeats] + _interleave(reviews, new) + ahead + late
 

@@ -480,11 +480,9 @@ class _Sync:
                 forget_answers_out(writing, lost)
 
 
-def prompts_by_anki_card(prompts: list[PromptRow], guids: dict[tuple[str, str], str] | None = None) -> dict[tuple[str, int], int]:
+def prompts_by_anki_card(prompts: list[PromptRow]) -> dict[tuple[str, int], int]:
     """(note GUID, Anki card ordinal) -> mlcards' prompt."""
-    if guids is None:
-        guids = {(p.deck_id, p.card_id): note_guid(p.deck_id, p.card_id) for p in prompts}
-    return {(guids[p.deck_id, p.card_id], p.ordinal - 1): p.schedule_id for p in prompts}
+    return {(note_guid(p.deck_id, p.card_id), p.ordinal - 1): p.schedule_id for p in prompts}
 
 
 def _followed(auth: SyncAuth, output: SyncOutput) -> SyncAuth:

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 from mlcards.planning.forecast import Forecast, forecast
 
-DEFAULT_FIRST_SEEN_DAYS_BEFORE = 7
 MOST_CUTS_SHOWN = 3
 FARTHEST_INTERVIEW_YEARS = 10
 
