@@ -31,6 +31,7 @@ from mlcards.review import ReviewSession
 from mlcards.store.counts import deck_list
 from mlcards.store.sync import SyncReport
 from mlcards.visible import UNSAFE_CHARACTER, visible, visible_line
+from mlcards.wording import counted
 
 if TYPE_CHECKING:
     from mlcards.collection import Collection
@@ -395,7 +396,10 @@ def _arrived(app: MLCardsApp, check: NewCardCheck, report: SyncReport, changed: 
     elif today:
         others = prompts - today
         when = f"{today} due today as new, the other{'s' if others > 1 else ''} on later days (a card gives one new prompt a day)"
+    elif session.new_limit_reached:
+        when = "new, not due today: today's new prompts are used up (m on home learns more)"
     else:
-        when = f"new, not due today: today's {app.collection.settings.new_cards_per_day} new prompts go to cards before it"
-    message = f"Added card {key} ({where}) — {prompts} prompt{'s' if prompts != 1 else ''}, {when}.{note}"
+        limit = "the plan's" if session.planned_for is not None else f"{app.collection.settings.new_cards_per_day}"
+        when = f"new, not due today: today's {limit} new prompts come from other cards first"
+    message = f"Added card {key} ({where}) — {counted(prompts, 'prompt')}, {when}.{note}"
     return AddedCard(card.deck_id, card.card_id, check.path, message, synced=True)
