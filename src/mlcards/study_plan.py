@@ -113,11 +113,8 @@ def interview_plan(database: Database, settings: Settings, now: datetime, today:
 
 
 def workload(database: Database, settings: Settings, now: datetime, today: date) -> Forecast:
-    """Reviews and new prompts a day for the next 30 days: the plan's with an interview date,
-    else new_cards_per_day new prompts a day while unseen ones last."""
-    plan = interview_plan(database, settings, now, today)
-    if plan is not None:
-        return plan.forecast
+    """Reviews and new prompts a day for the next 30 days without an interview plan: new_cards_per_day
+    new prompts a day while unseen ones last (with a date, the plan's forecast is interview_plan's)."""
     stepper = Stepper.of(settings.rule())
     with database.snapshot() as connection:
         seen = _seen_reviews(connection, stepper, today, now)
